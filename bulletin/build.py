@@ -1,0 +1,126 @@
+"""The build pipeline, top to bottom: load, gather, render, write, swap in."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from markupsafe import Markup
+
+from bulletin import feeds, pages, urls
+from bulletin.config import SiteConfig, load_config
+from bulletin.content import load_reports
+from bulletin.errors import BuildError, Problem
+from bulletin.model import Site
+from bulletin.taxonomy import assemble
+from bulletin.theme import Theme
+from bulletin.urls import Links
+from bulletin.writer import Output
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    drafts: bool = False
+    future: bool = False
+    now: datetime | None = None  # "today" for --future; the clock when None
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    articles: int
+    pages: int
+    feeds: int
+    files: int
+    seconds: float
+
+    def summary(self) -> str:
+        return (f"built {self.articles} reports: {self.pages} pages, {self.feeds} feeds, "
+                f"{self.files} files in {self.seconds:.2f} s")
+
+
+def load_site(root: Path, options: BuildOptions) -> Site:
+    """Read and check everything; raises BuildError with every problem found."""
+    config = load_config(root)
+    now = options.now or datetime.now(timezone.utc)
+    reports = load_reports(config, drafts=options.drafts, future=options.future, now=now)
+    return assemble(config, reports)
+
+
+def build(root: Path, output: Path | None = None, options: BuildOptions = BuildOptions()) -> BuildReport:
+    started = time.perf_counter()
+    root = root.resolve()
+    output = (output or root / "build").absolute()
+    check_output_location(root, output)
+    site = load_site(root, options)
+    with Output(output) as out:
+        counts = render(site, out)
+        out.commit()
+    return BuildReport(len(site.articles), counts[0], counts[1], len(out.written), time.perf_counter() - started)
+
+
+def check_output_location(root: Path, output: Path) -> None:
+    """Refuse an output folder that would replace the site or anything in it but build/."""
+    resolved = output.resolve()
+    for protected in (root, root / "content", root / "themes", root / "static", root / "templates"):
+        if resolved == protected or protected.is_relative_to(resolved) or (
+            resolved.is_relative_to(protected) and protected != root
+        ):
+            raise BuildError([Problem(f"refusing to build into {output}: it would overwrite the site's own files",
+                                      hint="choose an output folder outside content/, themes/, static/ and templates/, e.g. build/")])
+
+
+def render(site: Site, out: Output) -> tuple[int, int]:
+    """Render every page, feed and extra file of `site` into `out`; returns (pages, feeds)."""
+    config = site.config
+    links = Links(config.base_url, config.path_prefix)
+    theme = Theme(config, links)
+    common = {"site": site, "config": config}
+    entries = {a.url: Markup(theme.render("partials/entry.html", article=a, **common)) for a in site.articles}
+    page_count = 0
+    sitemap: list[tuple[str, datetime | None]] = []
+    for page in pages.pages(site, entries):
+        html = theme.render(page.template, page=page, **common, **page.context)
+        out.write(urls.output_path(page.url), html, page.source)
+        page_count += 1
+        if page.kind != "not-found":
+            article = page.context.get("article")
+            sitemap.append((page.url, article.date if article else None))
+    feed_count = 0
+    for path, data, source in feeds.feeds(site, links):
+        out.write(path, data, source)
+        feed_count += 1
+    out.write(urls.SITEMAP, render_sitemap(sitemap, links), "sitemap")
+    out.write(urls.ROBOTS, f"User-agent: *\nAllow: /\n\nSitemap: {links.absolute(urls.SITEMAP)}\n", "robots.txt")
+    for article in site.articles:
+        for source, target in article.attachments:
+            out.copy(target, config.root / source, article.source)
+    copy_static(config, out)
+    return page_count, feed_count
+
+
+def render_sitemap(entries: list[tuple[str, datetime | None]], links: Links) -> str:
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    for url, date in entries:
+        lastmod = f"<lastmod>{date.isoformat()}</lastmod>" if date else ""
+        lines.append(f"  <url><loc>{escape(links.absolute(url))}</loc>{lastmod}</url>")
+    lines.append("</urlset>\n")
+    return "\n".join(lines)
+
+
+def copy_static(config: SiteConfig, out: Output) -> None:
+    """The theme's static/ files, then the site's static/ (which wins), at the output's root."""
+    files: dict[str, Path] = {}
+    for folder in (config.theme_dir / "static", config.static_dir):
+        if not folder.is_dir():
+            continue
+        for base, dirs, names in os.walk(folder):
+            dirs.sort()
+            for name in sorted(names):
+                path = Path(base) / name
+                files[path.relative_to(folder).as_posix()] = path
+    for rel, path in sorted(files.items()):
+        out.copy(rel, path, str(path.relative_to(config.root)) if path.is_relative_to(config.root) else str(path))

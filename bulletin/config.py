@@ -1,0 +1,239 @@
+"""bulletin.yaml → a frozen, typed SiteConfig; every problem reported at once."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from bulletin.errors import BuildError, Problem, did_you_mean
+from bulletin.slugs import is_valid_slug, slugify
+from bulletin.yamlmap import Entry, load_mapping
+
+CONFIG_NAME = "bulletin.yaml"
+
+
+@dataclass(frozen=True)
+class Zone:
+    """A high-tech zone of the registry."""
+
+    name: str
+    slug: str
+    province: str = ""
+    city: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """Everything bulletin.yaml says, validated. Paths are absolute."""
+
+    root: Path
+    title: str
+    base_url: str
+    language: str
+    timezone: str
+    per_page: int
+    feed_limit: int
+    summary_length: int
+    description: str
+    publisher: str
+    copyright: str
+    theme: str
+    trusted_html: bool
+    zones: tuple[Zone, ...]
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def path_prefix(self) -> str:
+        """The URL path the site lives under, with both slashes: '/' or '/bulletin/'."""
+        return urlsplit(self.base_url).path
+
+    @property
+    def content_dir(self) -> Path:
+        return self.root / "content"
+
+    @property
+    def static_dir(self) -> Path:
+        return self.root / "static"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def theme_dir(self) -> Path:
+        return self.root / "themes" / self.theme
+
+
+# One normaliser per key: (value, problems sink) → normalised value.
+def _text(required: bool = False) -> Callable[[Any, Callable[[str, str | None], None]], Any]:
+    def check(value: Any, fail: Callable[[str, str | None], None]) -> Any:
+        if value is None and not required:
+            return ""
+        if not isinstance(value, str) or (required and not value.strip()):
+            fail("must be a non-empty text" if required else "must be a text", None)
+            return ""
+        return value.strip()
+
+    return check
+
+
+def _integer(low: int, high: int) -> Callable[[Any, Callable[[str, str | None], None]], Any]:
+    def check(value: Any, fail: Callable[[str, str | None], None]) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            fail(f"must be a whole number from {low} to {high}, not {value!r}", None)
+            return low
+        return value
+
+    return check
+
+
+def _boolean(value: Any, fail: Callable[[str, str | None], None]) -> Any:
+    if not isinstance(value, bool):
+        fail(f"must be true or false, not {value!r}", None)
+        return False
+    return value
+
+
+def _base_url(value: Any, fail: Callable[[str, str | None], None]) -> Any:
+    if not isinstance(value, str):
+        fail("must be a URL", "e.g. base_url: https://example.org/bulletin/")
+        return "http://localhost/"
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        fail(f"must be an absolute http(s) URL, not {value!r}", "e.g. base_url: https://example.org/bulletin/")
+        return "http://localhost/"
+    return value if value.endswith("/") else value + "/"
+
+
+def _language(value: Any, fail: Callable[[str, str | None], None]) -> Any:
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", value):
+        fail(f"must be a language tag such as zh-CN, not {value!r}", None)
+        return "zh-CN"
+    return value
+
+
+def _timezone(value: Any, fail: Callable[[str, str | None], None]) -> Any:
+    try:
+        ZoneInfo(str(value))
+        return str(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        fail(f"unknown time zone {value!r}", did_you_mean(str(value), available_timezones()) or "e.g. Asia/Shanghai")
+        return "Asia/Shanghai"
+
+
+_FIELDS: dict[str, tuple[Callable[..., Any], Any]] = {
+    "title": (_text(required=True), None),
+    "base_url": (_base_url, None),
+    "language": (_language, "zh-CN"),
+    "timezone": (_timezone, "Asia/Shanghai"),
+    "per_page": (_integer(1, 1000), 20),
+    "feed_limit": (_integer(1, 10000), 20),
+    "summary_length": (_integer(20, 2000), 120),
+    "description": (_text(), ""),
+    "publisher": (_text(), ""),
+    "copyright": (_text(), ""),
+    "theme": (_text(required=True), "default"),
+    "trusted_html": (_boolean, False),
+    "zones": (lambda v, fail: v, None),
+}
+_REQUIRED = ("title", "base_url", "zones")
+_ZONE_KEYS = ("name", "slug", "province", "city", "description")
+
+
+def load_config(root: Path) -> SiteConfig:
+    """Read and validate ROOT/bulletin.yaml; raise BuildError with every problem."""
+    path = root / CONFIG_NAME
+    rel = CONFIG_NAME
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise BuildError(
+            [Problem(f"no {CONFIG_NAME} in {root}", hint="run bulletin in a site folder, or `bulletin init DIR` to make one")]
+        ) from None
+    except (UnicodeDecodeError, OSError) as exc:
+        raise BuildError([Problem(f"cannot read {CONFIG_NAME}: {exc}", rel, hint="save it as UTF-8")]) from None
+    entries, problems = load_mapping(text, rel, 1, what=CONFIG_NAME)
+    if entries is None:
+        raise BuildError(problems)
+    values: dict[str, Any] = {}
+    for key, entry in entries.items():
+        if key not in _FIELDS:
+            problems.append(
+                Problem(f"unknown key '{key}'", rel, entry.line, hint=did_you_mean(key, _FIELDS) or f"known keys: {', '.join(_FIELDS)}")
+            )
+            continue
+        check, _ = _FIELDS[key]
+
+        def fail(message: str, hint: str | None, key: str = key, line: int = entry.line) -> None:
+            problems.append(Problem(f"'{key}' {message}", rel, line, hint=hint))
+
+        values[key] = check(entry.value, fail)
+    for key in _REQUIRED:
+        if key not in entries:
+            problems.append(Problem(f"missing required key '{key}'", rel, None, hint=_REQUIRED_HINTS[key]))
+    zones = _zones(entries.get("zones"), rel, problems)
+    if problems:
+        raise BuildError(problems)
+    for key, (_, default) in _FIELDS.items():
+        values.setdefault(key, default)
+    values["zones"] = zones
+    config = SiteConfig(root=root.resolve(), **values)
+    if not config.theme_dir.is_dir():
+        line = entries["theme"].line if "theme" in entries else None
+        raise BuildError([Problem(f"theme '{config.theme}' not found in themes/", rel, line, hint="themes live in themes/NAME/")])
+    return config
+
+
+_REQUIRED_HINTS = {
+    "title": "e.g. title: 高新区新闻公报",
+    "base_url": "the address the site is published at, e.g. base_url: https://example.org/bulletin/",
+    "zones": "list the zones reports may name, e.g. zones: [{name: 贵阳高新区, slug: guiyang}]",
+}
+
+
+def _zones(entry: Entry | None, rel: str, problems: list[Problem]) -> tuple[Zone, ...]:
+    if entry is None:
+        return ()
+    if not isinstance(entry.value, list) or not entry.value:
+        problems.append(Problem("'zones' must be a non-empty list of zones", rel, entry.line, hint=_REQUIRED_HINTS["zones"]))
+        return ()
+    zones: list[Zone] = []
+    seen: dict[str, str] = {}
+    for index, (item, line) in enumerate(zip(entry.value, entry.item_lines()), start=1):
+        where = f"zone #{index}"
+        if isinstance(item, str):
+            item = {"name": item}
+        if not isinstance(item, dict):
+            problems.append(Problem(f"{where} must be a name or a mapping with 'name'", rel, line))
+            continue
+        for key in item:
+            if key not in _ZONE_KEYS:
+                problems.append(
+                    Problem(f"{where}: unknown key '{key}'", rel, line, hint=did_you_mean(str(key), _ZONE_KEYS) or f"zone keys: {', '.join(_ZONE_KEYS)}")
+                )
+        name = item.get("name")
+        if not isinstance(name, str) or not name.strip():
+            problems.append(Problem(f"{where} has no 'name'", rel, line, hint="e.g. - name: 贵阳高新区"))
+            continue
+        name = name.strip()
+        slug = item.get("slug") or slugify(name)
+        if not isinstance(slug, str) or not is_valid_slug(slug):
+            problems.append(
+                Problem(f"zone '{name}': slug {slug!r} is not valid", rel, line, hint="use lower-case letters, digits and hyphens, e.g. guiyang")
+            )
+            continue
+        for label, key in ((name, "name"), (slug, "slug")):
+            if label in seen:
+                problems.append(Problem(f"zone '{name}': {key} '{label}' is already used by zone '{seen[label]}'", rel, line))
+            seen[label] = name
+        extra = {k: str(item.get(k) or "").strip() for k in ("province", "city", "description")}
+        zones.append(Zone(name=name, slug=slug, **extra))
+    return tuple(zones)

@@ -1,0 +1,118 @@
+"""Find report files under content/ and turn each into front-matter plus a rendered body.
+
+Parsing a report is a pure function of its text and the site config, so large sites parse in
+worker processes (one per core); problems from every file are collected and raised together.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from multiprocessing import get_context
+from pathlib import Path
+
+from bulletin import markdown
+from bulletin.config import SiteConfig
+from bulletin.errors import BuildError, Problem
+from bulletin.frontmatter import ZoneIndex, parse_meta, split
+from bulletin.model import Body, Meta
+
+REPORT_SUFFIX = ".md"
+PARALLEL_THRESHOLD = 300  # below this, starting workers costs more than it saves
+
+
+@dataclass(frozen=True)
+class Report:
+    """A parsed report file: where it came from, its front-matter and its rendered body."""
+
+    source: str
+    meta: Meta
+    body: Body
+
+
+def discover(config: SiteConfig) -> list[str]:
+    """Report files as paths relative to the site folder, in a stable order.
+
+    Hidden files and editor leftovers (.#x.md, x.md~) are skipped, as are files that are not
+    Markdown (images beside a report are its attachments).
+    """
+    root = config.content_dir
+    found: list[str] = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+        for name in files:
+            if name.endswith(REPORT_SUFFIX) and not name.startswith((".", "#", "_")):
+                found.append(os.path.relpath(os.path.join(folder, name), config.root).replace(os.sep, "/"))
+    return sorted(found)
+
+
+def read_text(path: Path, rel: str) -> str | Problem:
+    """The file as text with Unix line ends, or the problem that stops reading it."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return Problem(f"cannot read the file: {exc.strerror or exc}", rel)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return Problem("the file is not UTF-8 text", rel, line, hint="save it as UTF-8 (in most editors: Save with Encoding → UTF-8)")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        return Problem("the file contains a NUL character (is it a binary file?)", rel, line, hint="only Markdown text belongs in a .md file")
+    return text
+
+
+def parse_report(rel: str, config: SiteConfig, zones: ZoneIndex) -> tuple[Report | None, list[Problem]]:
+    text = read_text(config.root / rel, rel)
+    if isinstance(text, Problem):
+        return None, [text]
+    parts = split(text, rel)
+    if isinstance(parts, Problem):
+        return None, [parts]
+    meta, problems = parse_meta(parts, rel, config, zones)
+    if meta is None:
+        return None, problems
+    if not parts.body.strip():
+        return None, [Problem("the report has no body text", rel, parts.body_line - 1, hint="write the report below the closing '---'")]
+    body = markdown.render(parts.body, parts.body_line, config.summary_length, config.trusted_html)
+    return Report(rel, meta, body), problems
+
+
+# Worker-process state, set once per worker by _init_worker.
+_worker: tuple[SiteConfig, ZoneIndex] | None = None
+
+
+def _init_worker(config: SiteConfig) -> None:
+    global _worker
+    _worker = (config, ZoneIndex(config.zones))
+
+
+def _parse_in_worker(rel: str) -> tuple[Report | None, list[Problem]]:
+    assert _worker is not None
+    return parse_report(rel, *_worker)
+
+
+def load_reports(config: SiteConfig, *, drafts: bool, future: bool, now: datetime) -> list[Report]:
+    """Every publishable report; raises BuildError naming every problem in every file."""
+    sources = discover(config)
+    if len(sources) >= PARALLEL_THRESHOLD and (os.cpu_count() or 1) > 1:
+        with ProcessPoolExecutor(os.cpu_count(), get_context("fork"), _init_worker, (config,)) as pool:
+            results = list(pool.map(_parse_in_worker, sources, chunksize=64))
+    else:
+        zones = ZoneIndex(config.zones)
+        results = [parse_report(rel, config, zones) for rel in sources]
+    problems = [p for _, found in results for p in found]
+    if problems:
+        raise BuildError(problems)
+    return [
+        report
+        for report, _ in results
+        if report is not None
+        and (drafts or not report.meta.draft)
+        and (future or report.meta.date <= now)
+    ]

@@ -1,0 +1,67 @@
+"""The one error type: a problem a person can act on, with its file, line and a hint.
+
+Loading and checking collect every `Problem` they find and raise one `BuildError` carrying
+all of them, so an editor sees every mistake in one run.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input.
+
+    path: the file, relative to the site folder where possible (None for site-wide problems).
+    line: 1-based line in that file, or None when the problem is the file as a whole.
+    hint: what to do about it, or None.
+    """
+
+    message: str
+    path: str | None = None
+    line: int | None = None
+    hint: str | None = None
+    severity: str = "error"
+
+    @property
+    def location(self) -> str:
+        if self.path is None:
+            return "bulletin"
+        return f"{self.path}:{self.line}" if self.line else self.path
+
+    def format(self) -> str:
+        """`path:line: message`, then the hint indented on its own line."""
+        prefix = "" if self.severity == "error" else f"{self.severity}: "
+        text = f"{self.location}: {prefix}{self.message}"
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        return text
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "severity": self.severity,
+            "message": self.message,
+            "hint": self.hint,
+        }
+
+    def sort_key(self) -> tuple[str, int, str]:
+        return (self.path or "", self.line or 0, self.message)
+
+
+class BuildError(Exception):
+    """Raised with every problem found; callers print them and exit non-zero."""
+
+    def __init__(self, problems: Sequence[Problem]):
+        self.problems = sorted(problems, key=Problem.sort_key)
+        super().__init__("\n".join(p.format() for p in self.problems))
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
+    """A hint naming the closest choice, or None when nothing is close."""
+    matches = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.5)
+    return f"did you mean '{matches[0]}'?" if matches else None

@@ -1,0 +1,204 @@
+"""The configured Markdown renderer: body text → HTML, summary, headings, links, counts.
+
+One markdown-it-py instance per process, CommonMark plus tables, strikethrough, footnotes,
+heading ids in pinyin, figures for lone images, and the CJK rules of bulletin.cjk. Everything a
+list, feed or check needs is read from the token stream, never from the HTML.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Sequence
+
+import nh3
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+
+from bulletin.cjk import cjk_friendly
+from bulletin.model import Body, Heading, Link
+from bulletin.slugs import slugify
+
+# Bumped whenever the HTML this module produces changes, so cached bodies are re-rendered.
+RENDERER_VERSION = "1"
+
+_CJK = re.compile(r"[\u2e80-\u2fdf\u3040-\u30ff\u3100-\u312f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+_LATIN_WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+(?:[.'’-][A-Za-z0-9\u00c0-\u024f]+)*")
+_SENTENCE_END = "。！？；!?…"
+
+
+def _heading_slug(text: str) -> str:
+    return slugify(text) or "section"
+
+
+def _figures(state: StateCore) -> None:
+    """A paragraph holding nothing but an image becomes a <figure> with a caption.
+
+    The caption is the image's title, or else its alt text (as Pandoc does).
+    """
+    tokens = state.tokens
+    for i in range(len(tokens) - 2):
+        opener, inline, closer = tokens[i], tokens[i + 1], tokens[i + 2]
+        if (
+            opener.type == "paragraph_open"
+            and closer.type == "paragraph_close"
+            and inline.children is not None
+            and len(inline.children) == 1
+            and inline.children[0].type == "image"
+        ):
+            image = inline.children[0]
+            caption = str(image.attrGet("title") or image.content or "")
+            opener.tag = closer.tag = "figure"
+            opener.hidden = closer.hidden = False
+            opener.meta["caption"] = caption
+            closer.meta["caption"] = caption
+
+
+def _render_paragraph_open(self, tokens: Sequence[Token], idx: int, options, env) -> str:  # type: ignore[no-untyped-def]
+    token = tokens[idx]
+    if token.tag == "figure":
+        return "<figure>\n"
+    return self.renderToken(tokens, idx, options, env)
+
+
+def _render_paragraph_close(self, tokens: Sequence[Token], idx: int, options, env) -> str:  # type: ignore[no-untyped-def]
+    token = tokens[idx]
+    if token.tag == "figure":
+        caption = token.meta.get("caption")
+        text = f"\n<figcaption>{_escape(caption)}</figcaption>" if caption else ""
+        return f"{text}\n</figure>\n"
+    return self.renderToken(tokens, idx, options, env)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+@lru_cache(maxsize=1)
+def parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": True, "xhtmlOut": False, "breaks": False, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    md.use(footnote_plugin)
+    md.use(anchors_plugin, min_level=2, max_level=4, slug_func=_heading_slug)
+    md.use(cjk_friendly)
+    md.core.ruler.push("figures", _figures)
+    md.add_render_rule("paragraph_open", _render_paragraph_open)
+    md.add_render_rule("paragraph_close", _render_paragraph_close)
+    return md
+
+
+# Raw HTML from authors passes this allow-list unless the site trusts its authors.
+_ALLOWED_TAGS = (nh3.ALLOWED_TAGS | {"figure", "figcaption", "section", "video", "audio", "source", "picture", "mark", "ruby", "rt", "rp", "details", "summary"}) - {"script", "style"}
+_ALLOWED_ATTRIBUTES = {
+    **{tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()},
+    "*": {"id", "class", "lang", "title", "dir"},
+    "a": {"href", "hreflang", "rel"},
+    "img": {"src", "alt", "width", "height", "loading", "srcset", "sizes"},
+    "source": {"src", "srcset", "type", "media", "sizes"},
+    "video": {"src", "controls", "width", "height", "poster"},
+    "audio": {"src", "controls"},
+    "td": {"colspan", "rowspan", "style"},
+    "th": {"colspan", "rowspan", "style", "scope"},
+    "ol": {"start", "reversed", "type"},
+}
+
+
+def sanitize(html: str) -> str:
+    return nh3.clean(
+        html,
+        tags=set(_ALLOWED_TAGS),
+        attributes=_ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto", "tel"},
+        link_rel=None,
+        strip_comments=True,
+        filter_style_properties={"text-align"},
+    )
+
+
+def render(text: str, first_line: int = 1, summary_length: int = 120, trusted_html: bool = False) -> Body:
+    """Render a report body. `first_line` is the body's first line in its file (for links)."""
+    md = parser()
+    env: dict = {}
+    tokens = md.parse(text, env)
+    html = md.renderer.render(tokens, md.options, env)
+    has_raw_html = False
+    headings: list[Heading] = []
+    links: list[Link] = []
+    paragraphs: list[str] = []
+    plain: list[str] = []
+    summary_chars = 0
+    in_heading = False
+    in_footnotes = False
+    for index, token in enumerate(tokens):
+        kind = token.type
+        if kind == "html_block":
+            has_raw_html = True
+        elif kind == "heading_open":
+            in_heading = True
+        elif kind == "heading_close":
+            in_heading = False
+        elif kind == "footnote_block_open":
+            in_footnotes = True
+        elif kind == "inline" and token.children is not None:
+            text_ = _inline_text(token.children)
+            plain.append(text_)
+            line = first_line + (token.map[0] if token.map else 0)
+            for child in token.children:
+                if child.type == "link_open":
+                    links.append(Link(str(child.attrGet("href") or ""), line, False))
+                elif child.type == "image":
+                    links.append(Link(str(child.attrGet("src") or ""), line, True))
+                elif child.type == "html_inline":
+                    has_raw_html = True
+            if in_heading:
+                opener = tokens[index - 1]
+                headings.append(Heading(int(opener.tag[1]), str(opener.attrGet("id") or ""), text_))
+            elif not in_footnotes and summary_chars < summary_length * 2 and text_.strip():
+                paragraphs.append(text_.strip())
+                summary_chars += len(text_)
+    if has_raw_html and not trusted_html:
+        html = sanitize(html)
+    all_text = "".join(plain)
+    return Body(
+        html=html,
+        summary=make_summary(paragraphs, summary_length),
+        headings=tuple(headings),
+        links=tuple(links),
+        cjk_chars=len(_CJK.findall(all_text)),
+        latin_words=len(_LATIN_WORD.findall(all_text)),
+    )
+
+
+def _inline_text(children: Sequence[Token]) -> str:
+    parts: list[str] = []
+    for child in children:
+        kind = child.type
+        if kind in ("text", "code_inline"):
+            parts.append(child.content)
+        elif kind == "softbreak":
+            parts.append(" ")  # the CJK rule already removed the breaks that join CJK text
+        elif kind == "hardbreak":
+            parts.append(" ")
+        elif kind == "image":
+            parts.append(child.content)
+    return "".join(parts)
+
+
+def make_summary(paragraphs: Sequence[str], length: int) -> str:
+    """About `length` characters from the start of the body, cut at a sentence end if possible."""
+    text = "".join(p if not p or p[-1] in _SENTENCE_END else p + " " for p in paragraphs).strip()
+    text = re.sub(r"\s+", " ", text)
+    if len(text) <= length:
+        return text
+    window = text[: length + 1]
+    cut = max(window.rfind(ch) for ch in _SENTENCE_END)
+    if cut >= length // 3:
+        return text[: cut + 1]
+    # No sentence end near: cut at a clause or a word, and mark the cut.
+    cut = max(window.rfind(ch) for ch in "，、：, ")
+    if cut < length // 2:
+        cut = length
+    return text[:cut].rstrip("，、：, ") + "……"

@@ -1,0 +1,126 @@
+"""Site → the pages to render: each a URL, a template and its context (pure, no I/O)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Mapping, Sequence
+
+from markupsafe import Markup
+
+from bulletin import urls
+from bulletin.model import Article, Group, Site
+
+
+@dataclass(frozen=True)
+class Feed:
+    title: str
+    rss: str
+    atom: str
+
+
+@dataclass(frozen=True)
+class Paginator:
+    number: int
+    count: int
+    base: str  # URL of page 1
+
+    def url(self, number: int) -> str:
+        return urls.page(self.base, number)
+
+    @property
+    def previous(self) -> str | None:
+        return self.url(self.number - 1) if self.number > 1 else None
+
+    @property
+    def next(self) -> str | None:
+        return self.url(self.number + 1) if self.number < self.count else None
+
+
+@dataclass(frozen=True)
+class Page:
+    url: str
+    template: str
+    kind: str
+    title: str
+    source: str  # what produced it, for error messages
+    feeds: tuple[Feed, ...] = ()
+    description: str = ""
+    context: Mapping[str, Any] = field(default_factory=dict)
+
+
+def site_feed(site: Site) -> Feed:
+    return Feed(site.config.title, *urls.feeds(urls.HOME))
+
+
+def group_feed(site: Site, group: Group) -> Feed:
+    return Feed(f"{group.name} - {site.config.title}", *urls.feeds(group.url))
+
+
+def pages(site: Site, entries: Mapping[str, Markup]) -> Iterator[Page]:
+    """Every HTML page of the site. `entries` holds each article's list entry, rendered once."""
+    config = site.config
+    home_feed = site_feed(site)
+    yield from _paginated(site, site.articles, urls.HOME, "index.html", "home", config.title, entries,
+                          "site", (home_feed,), description=config.description)
+    for article in site.articles:
+        older, newer = site.neighbours[article.url]
+        zone_group = next(g for g in site.zones if g.name == article.zone.name)
+        yield Page(
+            article.url, "article.html", "article", article.title, article.source,
+            feeds=(home_feed, group_feed(site, zone_group)),
+            description=article.summary,
+            context={"article": article, "older": older, "newer": newer, "related": site.related[article.url]},
+        )
+    zones_by_name = {z.name: z for z in config.zones}
+    for group in site.zones:
+        feed = group_feed(site, group)
+        zone = zones_by_name[group.name]
+        yield from _paginated(site, group.articles, group.url, "zone.html", "zone", group.name, entries,
+                              f"zone {group.name}", (feed, home_feed), description=zone.description,
+                              extra={"zone": zone, "group": group})
+    yield Page(urls.ZONES, "zones.html", "zones", "高新区", "zone index", (home_feed,), context={"groups": site.zones})
+    for group in site.tags:
+        yield from _paginated(site, group.articles, group.url, "tag.html", "tag", group.name, entries,
+                              f"tag {group.name}", (group_feed(site, group), home_feed), extra={"group": group})
+    yield Page(urls.TAGS, "tags.html", "tags", "标签", "tag index", (home_feed,), context={"groups": site.tags})
+    for group in site.reporters:
+        yield from _paginated(site, group.articles, group.url, "reporter.html", "reporter", group.name, entries,
+                              f"reporter {group.name}", (home_feed,), extra={"group": group})
+    yield Page(urls.REPORTERS, "reporters.html", "reporters", "记者", "reporter index", (home_feed,),
+               context={"groups": site.reporters})
+    yield Page(urls.ARCHIVE, "archive.html", "archive", "归档", "archive", (home_feed,),
+               context={"years": site.years, "months": site.months})
+    for year in site.years:
+        months = [m for m in site.months if m.url.startswith(year.url)]
+        yield Page(year.url, "archive_year.html", "archive-year", year.name, f"archive {year.name}", (home_feed,),
+                   context={"group": year, "months": months})
+    for month in site.months:
+        yield from _paginated(site, month.articles, month.url, "archive_month.html", "archive-month", month.name,
+                              entries, f"archive {month.name}", (home_feed,), extra={"group": month})
+    yield Page(urls.NOT_FOUND, "404.html", "not-found", "页面未找到", "404 page", (home_feed,))
+
+
+def _paginated(
+    site: Site,
+    articles: Sequence[Article],
+    base: str,
+    template: str,
+    kind: str,
+    title: str,
+    entries: Mapping[str, Markup],
+    source: str,
+    feeds: tuple[Feed, ...],
+    description: str = "",
+    extra: Mapping[str, Any] | None = None,
+) -> Iterator[Page]:
+    per_page = site.config.per_page
+    count = max(1, -(-len(articles) // per_page))
+    for number in range(1, count + 1):
+        chunk = articles[(number - 1) * per_page: number * per_page]
+        paginator = Paginator(number, count, base)
+        page_title = title if number == 1 else f"{title}（第{number}页）"
+        yield Page(
+            paginator.url(number), template, kind, page_title, source, feeds, description,
+            context={**(extra or {}), "entries": [entries[a.url] for a in chunk], "paginator": paginator,
+                     "total": len(articles)},
+        )

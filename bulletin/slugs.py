@@ -1,0 +1,40 @@
+"""Pinyin slugs: 重庆高新区 → chong-qing-gao-xin-qu.
+
+pypinyin segments phrases before choosing readings, so polyphonic characters take the reading
+of the word they are in (重庆 → chong-qing, 银行 → yin-hang).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from pypinyin import lazy_pinyin
+
+MAX_LENGTH = 80
+_SEPARATORS = re.compile(r"[^a-z0-9]+")
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+@lru_cache(maxsize=65536)
+def slugify(text: str, max_length: int = MAX_LENGTH) -> str:
+    """Lower-case ASCII words joined by hyphens; empty when the text has no letters or digits."""
+    parts = lazy_pinyin(unicodedata.normalize("NFKC", text))
+    words: list[str] = []
+    for part in parts:
+        # Accents fold away (é → e); any other non-ASCII character separates words.
+        ascii_text = "".join(
+            ch if ch.isascii() else ("" if unicodedata.combining(ch) else " ")
+            for ch in unicodedata.normalize("NFKD", part)
+        )
+        words.extend(w for w in _SEPARATORS.split(ascii_text.lower()) if w)
+    slug = "-".join(words)
+    if len(slug) > max_length:
+        cut = slug.rfind("-", 0, max_length + 1)
+        slug = slug[: cut if cut > 0 else max_length]
+    return slug
+
+
+def is_valid_slug(text: str) -> bool:
+    return bool(SLUG_PATTERN.match(text))

@@ -1,0 +1,95 @@
+"""The Jinja environment: a site's templates/ over its theme's, strict, with bulletin's filters.
+
+A template is looked up first in the site's own templates/ folder, then in the theme's, so a
+site overrides any single template by giving a file of the same name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import traceback
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from bulletin.config import SiteConfig
+from bulletin.errors import BuildError, Problem
+from bulletin.urls import Links
+
+WEEKDAYS = "一二三四五六日"
+
+
+def zh_date(value: datetime) -> str:
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def zh_datetime(value: datetime) -> str:
+    return f"{zh_date(value)} {value:%H:%M}"
+
+
+class Theme:
+    def __init__(self, config: SiteConfig, links: Links):
+        self.config = config
+        self.dirs = [d for d in (config.templates_dir, config.theme_dir / "templates") if d.is_dir()]
+        self.static_dirs = [config.theme_dir / "static", config.static_dir]  # later wins
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader([str(d) for d in self.dirs]),
+            autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+            auto_reload=False,
+        )
+        tz = config.tz
+        self.env.filters.update(
+            zh_date=lambda d: zh_date(d.astimezone(tz)),
+            zh_datetime=lambda d: zh_datetime(d.astimezone(tz)),
+            iso=lambda d: d.astimezone(tz).isoformat(),
+            ymd=lambda d: d.astimezone(tz).strftime("%Y-%m-%d"),
+        )
+        self._asset_versions: dict[str, str] = {}
+        self.env.globals.update(href=links.href, absolute=links.absolute, asset=self.asset)
+
+    def asset(self, name: str) -> str:
+        """Link to a static file, versioned by its content so browsers never keep a stale copy."""
+        if name not in self._asset_versions:
+            digest = ""
+            for folder in reversed(self.static_dirs):
+                candidate = folder / name
+                if candidate.is_file():
+                    digest = hashlib.sha256(candidate.read_bytes()).hexdigest()[:10]
+                    break
+            self._asset_versions[name] = digest
+        version = self._asset_versions[name]
+        href = self.env.globals["href"](name)
+        return f"{href}?v={version}" if version else href
+
+    def render(self, name: str, **context: Any) -> str:
+        try:
+            return self.env.get_template(name).render(**context)
+        except jinja2.TemplateSyntaxError as exc:
+            raise BuildError([Problem(f"template error: {exc.message}", self._rel(exc.filename), exc.lineno, hint="fix the template syntax")]) from None
+        except jinja2.TemplateNotFound as exc:
+            raise BuildError([Problem(f"template '{exc.name}' not found", hint=f"looked in: {', '.join(self._rel(str(d)) for d in self.dirs)}")]) from None
+        except Exception as exc:  # an error while rendering: name the template line that raised it
+            path, line = self._template_frame(exc)
+            message = str(exc) if isinstance(exc, jinja2.UndefinedError) else f"{type(exc).__name__}: {exc}"
+            raise BuildError([Problem(f"template error while rendering {name}: {message}", path, line, hint="check the names used on this line of the template")]) from None
+
+    def _template_frame(self, exc: BaseException) -> tuple[str | None, int | None]:
+        frames = traceback.extract_tb(exc.__traceback__)
+        for frame in reversed(frames):
+            if any(frame.filename.startswith(str(d)) for d in self.dirs):
+                return self._rel(frame.filename), frame.lineno
+        return None, None
+
+    def _rel(self, filename: str | None) -> str | None:
+        if filename is None:
+            return None
+        try:
+            return str(Path(filename).resolve().relative_to(self.config.root))
+        except ValueError:
+            return filename

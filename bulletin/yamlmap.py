@@ -1,0 +1,103 @@
+"""Load a YAML mapping safely, keeping the source line of every key.
+
+Used for both bulletin.yaml and front-matter. Dates stay strings here (the timestamp resolver
+is removed) so that each field's normaliser can parse them and explain what is wrong.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from bulletin.errors import Problem
+
+_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """Safe loading (no Python object tags) without implicit timestamps."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One top-level key: its value and the 1-based line the key is on."""
+
+    value: Any
+    line: int
+    node: Any = None
+
+    def item_lines(self) -> list[int]:
+        """1-based lines of the items of a list value (the key's line where unknown)."""
+        if isinstance(self.node, yaml.SequenceNode):
+            return [self.line + (n.start_mark.line - self.node.start_mark.line) for n in self.node.value]
+        return [self.line] * (len(self.value) if isinstance(self.value, list) else 0)
+
+
+def load_mapping(
+    text: str, path: str, first_line: int = 1, what: str = "front-matter"
+) -> tuple[dict[str, Entry] | None, list[Problem]]:
+    """Parse `text` (which starts on `first_line` of `path`) as a mapping of string keys.
+
+    Returns the entries, or None with the problems when the text is not such a mapping.
+    Duplicate keys are problems (the first value is kept so later checks still run).
+    """
+    offset = first_line - 1
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return {}, []
+        if not isinstance(node, yaml.MappingNode):
+            kind = "a list" if isinstance(node, yaml.SequenceNode) else "a single value"
+            return None, [
+                Problem(
+                    f"{what} must be a mapping of keys to values, not {kind}",
+                    path,
+                    node.start_mark.line + 1 + offset,
+                    hint="write one 'key: value' per line, e.g. 'title: …'",
+                )
+            ]
+        entries: dict[str, Entry] = {}
+        problems: list[Problem] = []
+        for key_node, value_node in node.value:
+            line = key_node.start_mark.line + 1 + offset
+            if not isinstance(key_node, yaml.ScalarNode):
+                problems.append(Problem(f"{what} keys must be plain words", path, line))
+                continue
+            key = key_node.value
+            if key in entries:
+                problems.append(
+                    Problem(
+                        f"duplicate key '{key}' (first given on line {entries[key].line})",
+                        path,
+                        line,
+                        hint="keep one of them",
+                    )
+                )
+                continue
+            entries[key] = Entry(loader.construct_object(value_node, deep=True), line, value_node)
+        return entries, problems
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 + offset if mark else first_line
+        reason = exc.problem or exc.context or "invalid YAML"
+        hint = "check the indentation and quoting on this line"
+        if "tab" in reason or "\\t" in reason:
+            hint = "YAML does not allow tabs for indentation; indent with spaces"
+        elif "could not determine a constructor" in reason:
+            hint = "tags such as !!python/… are not allowed; write plain values"
+        elif ":" in text and "mapping values are not allowed" in reason:
+            hint = "a value containing ': ' must be quoted, e.g. title: \"贵阳高新区：…\""
+        return None, [Problem(f"invalid YAML in {what}: {reason}", path, line, hint=hint)]
+    except yaml.YAMLError as exc:  # pragma: no cover - unmarked errors are rare
+        return None, [Problem(f"invalid YAML in {what}: {exc}", path, first_line)]
+    finally:
+        loader.dispose()
