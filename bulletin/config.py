@@ -14,6 +14,8 @@ from bulletin.slugs import is_valid_slug, slugify
 from bulletin.yamlmap import Entry, load_mapping
 
 CONFIG_NAME = "bulletin.yaml"
+# Themes that ship with bulletin, used when the site has no themes/NAME folder of its own.
+BUILTIN_THEMES = Path(__file__).resolve().parent.parent / "themes"
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,8 @@ class SiteConfig:
 
     @property
     def theme_dir(self) -> Path:
-        return self.root / "themes" / self.theme
+        own = self.root / "themes" / self.theme
+        return own if own.is_dir() else BUILTIN_THEMES / self.theme
 
 
 # One normaliser per key: (value, problems sink) → normalised value.
@@ -125,8 +128,15 @@ def _timezone(value: Any, fail: Callable[[str, str | None], None]) -> Any:
         ZoneInfo(str(value))
         return str(value)
     except (ZoneInfoNotFoundError, ValueError):
-        fail(f"unknown time zone {value!r}", did_you_mean(str(value), available_timezones()) or "e.g. Asia/Shanghai")
+        fail(f"is not a known time zone: {value!r}", did_you_mean(str(value), available_timezones()) or "e.g. Asia/Shanghai")
         return "Asia/Shanghai"
+
+
+def _theme(value: Any, fail: Callable[[str, str | None], None]) -> Any:
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9_-]+", value):
+        fail(f"must be the name of a folder in themes/, not {value!r}", "e.g. theme: default")
+        return "default"
+    return value
 
 
 _FIELDS: dict[str, tuple[Callable[..., Any], Any]] = {
@@ -140,7 +150,7 @@ _FIELDS: dict[str, tuple[Callable[..., Any], Any]] = {
     "description": (_text(), ""),
     "publisher": (_text(), ""),
     "copyright": (_text(), ""),
-    "theme": (_text(required=True), "default"),
+    "theme": (_theme, "default"),
     "trusted_html": (_boolean, False),
     "zones": (lambda v, fail: v, None),
 }
@@ -188,7 +198,7 @@ def load_config(root: Path) -> SiteConfig:
     config = SiteConfig(root=root.resolve(), **values)
     if not config.theme_dir.is_dir():
         line = entries["theme"].line if "theme" in entries else None
-        raise BuildError([Problem(f"theme '{config.theme}' not found in themes/", rel, line, hint="themes live in themes/NAME/")])
+        raise BuildError([Problem(f"theme '{config.theme}' not found in themes/", rel, line, hint="themes live in themes/NAME/ (leave 'theme' out for the built-in default theme)")])
     return config
 
 

@@ -109,8 +109,6 @@ def parse_meta(split_: Split, path: str, config: SiteConfig, zones: ZoneIndex) -
         if key not in entries or entries[key].value in (None, ""):
             line = entries[key].line if key in entries else 1
             problems.append(Problem(f"missing required key '{key}'", path, line, hint=_REQUIRED_HINTS[key]))
-    if problems and any(key not in entries for key in REQUIRED):
-        return None, problems
 
     def fail(entry: Entry, message: str, hint: str | None = None) -> None:
         problems.append(Problem(message, path, entry.line, hint=hint))

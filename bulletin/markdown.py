@@ -73,6 +73,11 @@ def _render_paragraph_close(self, tokens: Sequence[Token], idx: int, options, en
     return self.renderToken(tokens, idx, options, env)
 
 
+def _render_footnotes_open(self, tokens: Sequence[Token], idx: int, options, env) -> str:  # type: ignore[no-untyped-def]
+    # A titled section: readers (and assistive technology) see what the notes are.
+    return '<section class="footnotes">\n<h2 class="footnotes-title">注释</h2>\n<ol class="footnotes-list">\n'
+
+
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
@@ -87,6 +92,7 @@ def parser() -> MarkdownIt:
     md.core.ruler.push("figures", _figures)
     md.add_render_rule("paragraph_open", _render_paragraph_open)
     md.add_render_rule("paragraph_close", _render_paragraph_close)
+    md.add_render_rule("footnote_block_open", _render_footnotes_open)
     return md
 
 

@@ -90,7 +90,9 @@ def load_mapping(
         line = mark.line + 1 + offset if mark else first_line
         reason = exc.problem or exc.context or "invalid YAML"
         hint = "check the indentation and quoting on this line"
-        if "tab" in reason or "\\t" in reason:
+        lines = text.split("\n")
+        line_text = lines[mark.line] if mark and mark.line < len(lines) else ""
+        if "tab" in reason or "\t" in line_text:
             hint = "YAML does not allow tabs for indentation; indent with spaces"
         elif "could not determine a constructor" in reason:
             hint = "tags such as !!python/… are not allowed; write plain values"

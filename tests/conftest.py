@@ -1,0 +1,44 @@
+"""Shared fixtures: the repository's paths and built copies of the sample and fixture sites."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bulletin.build import BuildOptions, build
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+GOLDEN_SITE = FIXTURES / "golden-site"
+
+
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample bulletin (the repository root) built once for the session."""
+    output = tmp_path_factory.mktemp("sample") / "build"
+    build(REPO, output)
+    return output
+
+
+@pytest.fixture(scope="session")
+def golden_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    output = tmp_path_factory.mktemp("golden") / "build"
+    build(GOLDEN_SITE, output)
+    return output
+
+
+@pytest.fixture
+def site_copy(tmp_path: Path) -> Path:
+    """A private copy of the golden fixture site, free to edit."""
+    target = tmp_path / "site"
+    shutil.copytree(GOLDEN_SITE, target)
+    return target
+
+
+def html_files(root: Path) -> list[Path]:
+    return sorted(root.rglob("*.html"))
+
+
+__all__ = ["REPO", "FIXTURES", "GOLDEN_SITE", "BuildOptions", "html_files"]
