@@ -162,7 +162,13 @@ def render(text: str, first_line: int = 1, summary_length: int = 120, trusted_ht
             if in_heading:
                 opener = tokens[index - 1]
                 headings.append(Heading(int(opener.tag[1]), str(opener.attrGet("id") or ""), text_))
-            elif not in_footnotes and summary_chars < summary_length * 2 and text_.strip():
+            elif (
+                not in_footnotes
+                and summary_chars < summary_length * 2
+                and tokens[index - 1].type == "paragraph_open"
+                and tokens[index - 1].tag == "p"  # not table cells, not figure captions
+                and text_.strip()
+            ):
                 paragraphs.append(text_.strip())
                 summary_chars += len(text_)
     if has_raw_html and not trusted_html:
