@@ -166,11 +166,13 @@ def test_default_preset_works_too() -> None:
 # Soft line breaks
 # ---------------------------------------------------------------------------
 
+# A newspaper column: ideographs, full-width digits and Chinese punctuation,
+# including the width-A quotes, dashes and ellipsis.
 ARTICLE = (
-    "本报讯（记者张伟）近日，中关村科技园区管理委员会发布《2024年高新技术企业发展报告》。"
-    "报告显示，园区内高新技术企业数量达到**2.6万家**，同比增长12.5%；管委会负责人表示："
+    "本报讯（记者张伟）近日，中关村科技园区管理委员会发布《２０２４年高新技术企业发展报告》。"
+    "报告显示，园区内高新技术企业数量达到２．６万家，同比增长１２．５％；管委会负责人表示："
     "“我们将继续优化营商环境——加大对初创企业的支持力度……”据介绍，园区在人工智能、"
-    "集成电路、生物医药等领域形成了一批具有国际竞争力的产业集群。"
+    "集成电路、生物医药等领域形成了一批具有国际竞争力的产业集群，‘专精特新’企业超过百家。"
 )
 
 
@@ -178,11 +180,9 @@ def wrap(text: str, width: int) -> str:
     return "\n".join(text[i : i + width] for i in range(0, len(text), width))
 
 
-def test_newspaper_column_reads_as_one_line() -> None:
-    # Wrapped at 20 characters, cutting through numbers and `**` is avoided by
-    # checking the visible text, not the exact markup.
-    html = MD.render(wrap(ARTICLE.replace("**", ""), 20))
-    assert html == f"<p>{ARTICLE.replace('**', '')}</p>\n"
+@pytest.mark.parametrize("width", [20, 7, 13, 1])
+def test_newspaper_column_reads_as_one_line(width: int) -> None:
+    assert MD.render(wrap(ARTICLE, width)) == f"<p>{ARTICLE}</p>\n"
 
 
 def test_newspaper_column_with_markup_has_only_latin_breaks() -> None:
@@ -386,6 +386,23 @@ ASCII_MARKDOWN = st.text(
 @given(lines=st.lists(ASCII_MARKDOWN, min_size=1, max_size=8))
 def test_property_ascii_text_is_plain_commonmark(lines: list[str]) -> None:
     source = "\n".join(lines)
+    assert MD.render(source) == PLAIN.render(source)
+
+
+# Nothing below U+1100 is CJK (or a variation selector), so any such text,
+# markup included, must come out exactly as CommonMark has it.
+BELOW_CJK = st.text(
+    alphabet=st.one_of(
+        st.sampled_from("*_~`[]()!<>#\\ \n"),
+        st.characters(max_codepoint=0x10FF, exclude_categories=("Cs",)),
+    ),
+    max_size=80,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(source=BELOW_CJK)
+def test_property_non_cjk_text_is_plain_commonmark(source: str) -> None:
     assert MD.render(source) == PLAIN.render(source)
 
 
