@@ -42,12 +42,12 @@ class BuildReport:
                 f"{self.files} files in {self.seconds:.2f} s")
 
 
-def load_site(root: Path, options: BuildOptions) -> Site:
+def load_site(root: Path, options: BuildOptions, warnings: list[Problem] | None = None) -> Site:
     """Read and check everything; raises BuildError with every problem found."""
     config = load_config(root)
     now = options.now or datetime.now(timezone.utc)
-    reports = load_reports(config, drafts=options.drafts, future=options.future, now=now)
-    return assemble(config, reports)
+    reports, held_back = load_reports(config, drafts=options.drafts, future=options.future, now=now)
+    return assemble(config, reports, held_back, warnings)
 
 
 def build(root: Path, output: Path | None = None, options: BuildOptions = BuildOptions()) -> BuildReport:

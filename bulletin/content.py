@@ -79,7 +79,7 @@ def parse_report(rel: str, config: SiteConfig, zones: ZoneIndex) -> tuple[Report
         return None, problems
     if not parts.body.strip():
         return None, [Problem("the report has no body text", rel, parts.body_line - 1, hint="write the report below the closing '---'")]
-    body = markdown.render(parts.body, parts.body_line, config.summary_length, config.trusted_html)
+    body = markdown.render(parts.body, parts.body_line, config.summary_length, config.trusted_html, rel)
     return Report(rel, meta, body), problems
 
 
@@ -97,8 +97,9 @@ def _parse_in_worker(rel: str) -> tuple[Report | None, list[Problem]]:
     return parse_report(rel, *_worker)
 
 
-def load_reports(config: SiteConfig, *, drafts: bool, future: bool, now: datetime) -> list[Report]:
-    """Every publishable report; raises BuildError naming every problem in every file."""
+def load_reports(config: SiteConfig, *, drafts: bool, future: bool, now: datetime) -> tuple[list[Report], list[Report]]:
+    """(reports to publish, drafts and future reports left out); raises BuildError naming every
+    problem in every file."""
     sources = discover(config)
     if len(sources) >= PARALLEL_THRESHOLD and (os.cpu_count() or 1) > 1:
         with ProcessPoolExecutor(os.cpu_count(), get_context("fork"), _init_worker, (config,)) as pool:
@@ -109,10 +110,10 @@ def load_reports(config: SiteConfig, *, drafts: bool, future: bool, now: datetim
     problems = [p for _, found in results for p in found]
     if problems:
         raise BuildError(problems)
-    return [
-        report
-        for report, _ in results
-        if report is not None
-        and (drafts or not report.meta.draft)
-        and (future or report.meta.date <= now)
-    ]
+    published: list[Report] = []
+    held_back: list[Report] = []
+    for report, _ in results:
+        if report is not None:
+            shown = (drafts or not report.meta.draft) and (future or report.meta.date <= now)
+            (published if shown else held_back).append(report)
+    return published, held_back

@@ -7,8 +7,10 @@ list, feed or check needs is read from the token stream, never from the HTML.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from functools import lru_cache
+from urllib.parse import unquote, urlsplit
 from typing import Sequence
 
 import nh3
@@ -24,6 +26,9 @@ from bulletin.slugs import slugify
 
 # Bumped whenever the HTML this module produces changes, so cached bodies are re-rendered.
 RENDERER_VERSION = "1"
+# A link to another report's file is written with this scheme until the site knows that
+# report's URL (see taxonomy.assemble).
+REPORT_LINK = "bulletin-report:"
 
 _CJK = re.compile(r"[\u2e80-\u2fdf\u3040-\u30ff\u3100-\u312f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 _LATIN_WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+(?:[.'’-][A-Za-z0-9\u00c0-\u024f]+)*")
@@ -124,12 +129,18 @@ def sanitize(html: str) -> str:
     )
 
 
-def render(text: str, first_line: int = 1, summary_length: int = 120, trusted_html: bool = False) -> Body:
-    """Render a report body. `first_line` is the body's first line in its file (for links)."""
+def render(text: str, first_line: int = 1, summary_length: int = 120, trusted_html: bool = False,
+           source: str = "content/report.md") -> Body:
+    """Render a report body.
+
+    `first_line` is the body's first line in its file and `source` the file's path relative to
+    the site folder: links and images are recorded with their line and the local file they
+    point at.
+    """
     md = parser()
     env: dict = {}
     tokens = md.parse(text, env)
-    html = md.renderer.render(tokens, md.options, env)
+    folder = posixpath.dirname(source)
     has_raw_html = False
     headings: list[Heading] = []
     links: list[Link] = []
@@ -154,9 +165,15 @@ def render(text: str, first_line: int = 1, summary_length: int = 120, trusted_ht
             line = first_line + (token.map[0] if token.map else 0)
             for child in token.children:
                 if child.type == "link_open":
-                    links.append(Link(str(child.attrGet("href") or ""), line, False))
+                    href = str(child.attrGet("href") or "")
+                    path = local_path(folder, href)
+                    links.append(Link(href, line, False, path))
+                    if path and path.endswith(".md"):
+                        fragment = urlsplit(href).fragment
+                        child.attrSet("href", REPORT_LINK + path + (f"#{fragment}" if fragment else ""))
                 elif child.type == "image":
-                    links.append(Link(str(child.attrGet("src") or ""), line, True))
+                    src = str(child.attrGet("src") or "")
+                    links.append(Link(src, line, True, local_path(folder, src)))
                 elif child.type == "html_inline":
                     has_raw_html = True
             if in_heading:
@@ -171,6 +188,7 @@ def render(text: str, first_line: int = 1, summary_length: int = 120, trusted_ht
             ):
                 paragraphs.append(text_.strip())
                 summary_chars += len(text_)
+    html = md.renderer.render(tokens, md.options, env)
     if has_raw_html and not trusted_html:
         html = sanitize(html)
     all_text = "".join(plain)
@@ -182,6 +200,21 @@ def render(text: str, first_line: int = 1, summary_length: int = 120, trusted_ht
         cjk_chars=len(_CJK.findall(all_text)),
         latin_words=len(_LATIN_WORD.findall(all_text)),
     )
+
+
+def local_path(folder: str, target: str) -> str | None:
+    """The site-relative path of a local file a link points at, or None for anything else.
+
+    Only relative links with a file extension count (../2020/a.md, photo.jpg); web addresses,
+    absolute paths, anchors and folder links (../tags/) are left alone.
+    """
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path or parts.path.startswith("/"):
+        return None
+    path = unquote(parts.path)
+    if "." not in posixpath.basename(path):
+        return None
+    return posixpath.normpath(posixpath.join(folder, path))
 
 
 def _inline_text(children: Sequence[Token]) -> str:

@@ -22,6 +22,7 @@ class Link:
     target: str
     line: int
     is_image: bool
+    path: str | None = None  # a local file it points at, relative to the site folder
 
 
 @dataclass(frozen=True)

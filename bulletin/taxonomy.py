@@ -7,15 +7,17 @@ URL so the order never depends on the order files were found in.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
+from html import escape
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Sequence
-from urllib.parse import unquote, urlsplit
 
 from bulletin import urls
 from bulletin.config import SiteConfig
 from bulletin.content import Report
 from bulletin.errors import BuildError, Problem
 from bulletin.model import Article, Group, Site, Term
+from bulletin.markdown import REPORT_LINK, local_path
 from bulletin.slugs import slugify
 
 RELATED_COUNT = 5
@@ -37,7 +39,16 @@ def term_slugs(names: Iterable[str], fallback: str) -> dict[str, str]:
     return slugs
 
 
-def assemble(config: SiteConfig, reports: Sequence[Report]) -> Site:
+def article_url(config: SiteConfig, report: Report) -> tuple[str, str]:
+    """(slug, URL) of a report: its `slug`, else the pinyin of its title, else of its file name."""
+    meta = report.meta
+    slug = meta.slug or slugify(meta.title) or slugify(report.source.rsplit("/", 1)[-1][:-3]) or "report"
+    return slug, urls.article(meta.date.astimezone(config.tz), slug)
+
+
+def assemble(config: SiteConfig, reports: Sequence[Report], unpublished: Sequence[Report] = (),
+             warnings: list[Problem] | None = None) -> Site:
+    """Gather the Site; raises BuildError with every problem; appends warnings to `warnings`."""
     tz = config.tz
     tag_slugs = term_slugs((t for r in reports for t in r.meta.tags), "tag")
     reporter_slugs = term_slugs((n for r in reports for n in r.meta.reporters), "reporter")
@@ -48,8 +59,7 @@ def assemble(config: SiteConfig, reports: Sequence[Report]) -> Site:
     by_url: dict[str, Article] = {}
     for report in reports:
         meta = report.meta
-        slug = meta.slug or slugify(meta.title) or slugify(report.source.rsplit("/", 1)[-1][:-3]) or "report"
-        url = urls.article(meta.date.astimezone(tz), slug)
+        slug, url = article_url(config, report)
         image_url, attachments = _attachments(config.root, report, url, problems)
         article = Article(
             source=report.source,
@@ -75,6 +85,13 @@ def assemble(config: SiteConfig, reports: Sequence[Report]) -> Site:
             )
             continue
         by_url[url] = article
+    if problems:
+        raise BuildError(problems)
+    by_source = {a.source: a for a in by_url.values()}
+    not_yet = {r.source: article_url(config, r)[1] for r in unpublished}
+    sink = warnings if warnings is not None else []
+    for url, article in list(by_url.items()):
+        by_url[url] = _resolve_report_links(article, by_source, not_yet, config.path_prefix, problems, sink)
     if problems:
         raise BuildError(problems)
 
@@ -116,38 +133,61 @@ def assemble(config: SiteConfig, reports: Sequence[Report]) -> Site:
 
 
 def _attachments(root: Path, report: Report, url: str, problems: list[Problem]) -> tuple[str | None, tuple[tuple[str, str], ...]]:
-    """The lead image's URL and the local images a report shows, copied beside its page.
+    """The lead image's URL and the local files a report shows or links to, copied beside its page.
 
-    A relative image path is read relative to the report's file and written at the same
-    relative path under the report's page, so the link in the body works unchanged.
+    A relative path is read relative to the report's file and written at the same relative path
+    under the report's page, so the link in the body works unchanged.
     """
     folder = PurePosixPath(report.source).parent
-    found: dict[str, str] = {}
-    wanted: list[tuple[str, int]] = []
+    # (as written, site path, line, is it the lead image, what it is)
+    wanted: list[tuple[str, str | None, int, bool, str]] = []
     if report.meta.image:
-        wanted.append((report.meta.image, report.meta.image_line or 1))
-    wanted.extend((link.target, link.line) for link in report.body.links if link.is_image)
+        wanted.append((report.meta.image, local_path(folder.as_posix(), report.meta.image), report.meta.image_line or 1, True, "image"))
+    wanted.extend((l.target, l.path, l.line, False, "image" if l.is_image else "linked file")
+                  for l in report.body.links if l.path and not l.path.endswith(".md"))
+    found: dict[str, str] = {}
     lead: str | None = None
-    for index, (target, line) in enumerate(wanted):
-        parts = urlsplit(target)
-        if parts.scheme or parts.netloc or target.startswith("/"):
-            if index == 0 and report.meta.image:
-                lead = target
+    for target, path, line, is_lead, kind in wanted:
+        if path is None:  # a web address
+            lead = target if is_lead else lead
             continue
-        relative = PurePosixPath(unquote(parts.path))
-        if ".." in relative.parts or not relative.parts:
-            problems.append(Problem(f"image '{target}' is outside the report's folder", report.source, line,
-                                    hint="put images in the report's folder or a subfolder of it"))
+        relative = PurePosixPath(path).relative_to(folder) if PurePosixPath(path).is_relative_to(folder) else None
+        if relative is None:
+            problems.append(Problem(f"{kind} '{target}' is outside the report's folder", report.source, line,
+                                    hint="put images and attachments in the report's folder or a subfolder of it"))
             continue
-        source = (folder / relative).as_posix()
-        if not (root / source).is_file():
-            problems.append(Problem(f"image '{target}' not found (looked for {source})", report.source, line,
-                                    hint="check the file name; image paths are relative to the report's file"))
+        if not (root / path).is_file():
+            problems.append(Problem(f"{kind} '{target}' not found (looked for {path})", report.source, line,
+                                    hint="check the file name; paths are relative to the report's file"))
             continue
-        found[source] = url + relative.as_posix()
-        if index == 0 and report.meta.image:
-            lead = found[source]
+        found[path] = url + relative.as_posix()
+        if is_lead:
+            lead = found[path]
     return lead, tuple(sorted(found.items()))
+
+
+def _resolve_report_links(article: Article, by_source: dict[str, Article], unpublished: dict[str, str],
+                          prefix: str, problems: list[Problem], warnings: list[Problem]) -> Article:
+    """Replace links to report files with those reports' URLs."""
+    links = [l for l in article.body.links if l.path and l.path.endswith(".md")]
+    if not links:
+        return article
+    html = article.body.html
+    for link in links:
+        assert link.path is not None
+        target = by_source.get(link.path)
+        if target is not None:
+            url = target.url
+        elif link.path in unpublished:
+            url = unpublished[link.path]
+            warnings.append(Problem(f"links to {link.path}, which is a draft or dated in the future", article.source,
+                                    link.line, hint="the link will not work until that report is published", severity="warning"))
+        else:
+            problems.append(Problem(f"link to a report that does not exist: '{link.target}' (looked for {link.path})",
+                                    article.source, link.line, hint="check the file name; paths are relative to the report's file"))
+            continue
+        html = html.replace(f'href="{escape(REPORT_LINK + link.path)}', f'href="{escape(prefix + url)}')
+    return replace(article, body=replace(article.body, html=html))
 
 
 def _term_groups(terms: dict[str, Term], members: dict[str, list[Article]]) -> tuple[Group, ...]:
