@@ -9,11 +9,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+import posixpath
+
 from markupsafe import Markup
+from tqdm import tqdm
 
 from bulletin import feeds, pages, urls
 from bulletin.config import SiteConfig, load_config
-from bulletin.content import load_reports
+from bulletin.content import Report, load_reports
+from bulletin.markdown import local_path
 from bulletin.errors import BuildError, Problem
 from bulletin.model import Site
 from bulletin.taxonomy import assemble
@@ -42,24 +46,66 @@ class BuildReport:
                 f"{self.files} files in {self.seconds:.2f} s")
 
 
+class Builder:
+    """Builds one site into one output folder, again and again, reusing what did not change."""
+
+    def __init__(self, root: Path, output: Path | None = None, options: BuildOptions = BuildOptions()):
+        self.root = root.resolve()
+        self.output = (output or self.root / "build").absolute()
+        self.options = options
+        self.cache: dict = {}
+        self.config: SiteConfig | None = None
+
+    def load(self, warnings: list[Problem] | None = None) -> Site:
+        """Read and check everything; raises BuildError with every problem found."""
+        self.config = config = load_config(self.root)
+        now = self.options.now or datetime.now(timezone.utc)
+        reports, held_back, problems = load_reports(config, drafts=self.options.drafts, future=self.options.future,
+                                                    now=now, cache=self.cache)
+        if warnings is not None:
+            warnings.extend(unused_files(config, [*reports, *held_back]))
+        # Check what the readable reports say about each other too, so one run shows everything.
+        try:
+            site = assemble(config, reports, held_back, warnings, broken={p.path for p in problems if p.path})
+        except BuildError as error:
+            problems.extend(error.problems)
+        if problems:
+            raise BuildError(problems)
+        return site
+
+    def build(self, warnings: list[Problem] | None = None, progress: bool = False) -> BuildReport:
+        started = time.perf_counter()
+        check_output_location(self.root, self.output)
+        site = self.load(warnings)
+        with Output(self.output) as out:
+            counts = render(site, out, progress)
+            out.commit()
+        return BuildReport(len(site.articles), counts[0], counts[1], len(out.written), time.perf_counter() - started)
+
+
 def load_site(root: Path, options: BuildOptions, warnings: list[Problem] | None = None) -> Site:
     """Read and check everything; raises BuildError with every problem found."""
-    config = load_config(root)
-    now = options.now or datetime.now(timezone.utc)
-    reports, held_back = load_reports(config, drafts=options.drafts, future=options.future, now=now)
-    return assemble(config, reports, held_back, warnings)
+    return Builder(root, None, options).load(warnings)
 
 
-def build(root: Path, output: Path | None = None, options: BuildOptions = BuildOptions()) -> BuildReport:
-    started = time.perf_counter()
-    root = root.resolve()
-    output = (output or root / "build").absolute()
-    check_output_location(root, output)
-    site = load_site(root, options)
-    with Output(output) as out:
-        counts = render(site, out)
-        out.commit()
-    return BuildReport(len(site.articles), counts[0], counts[1], len(out.written), time.perf_counter() - started)
+def build(root: Path, output: Path | None = None, options: BuildOptions = BuildOptions(),
+          warnings: list[Problem] | None = None, progress: bool = False) -> BuildReport:
+    return Builder(root, output, options).build(warnings, progress)
+
+
+def unused_files(config: SiteConfig, reports: list[Report]) -> list[Problem]:
+    """Warnings for files in content/ that are neither reports nor used by one."""
+    used = {l.path for r in reports for l in r.body.links if l.path}
+    used |= {local_path(posixpath.dirname(r.source), r.meta.image) for r in reports if r.meta.image}
+    warnings = []
+    for folder, dirs, files in os.walk(config.content_dir):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            rel = Path(folder, name).relative_to(config.root).as_posix()
+            if not name.endswith(".md") and not name.startswith(".") and rel not in used:
+                warnings.append(Problem("this file is not a report (.md) and no report uses it", rel,
+                                        hint="link it from a report, move it to static/, or delete it", severity="warning"))
+    return warnings
 
 
 def check_output_location(root: Path, output: Path) -> None:
@@ -73,7 +119,7 @@ def check_output_location(root: Path, output: Path) -> None:
                                       hint="choose an output folder outside content/, themes/, static/ and templates/, e.g. build/")])
 
 
-def render(site: Site, out: Output) -> tuple[int, int]:
+def render(site: Site, out: Output, progress: bool = False) -> tuple[int, int]:
     """Render every page, feed and extra file of `site` into `out`; returns (pages, feeds)."""
     config = site.config
     links = Links(config.base_url, config.path_prefix)
@@ -82,7 +128,10 @@ def render(site: Site, out: Output) -> tuple[int, int]:
     entries = {a.url: Markup(theme.render("partials/entry.html", article=a, **common)) for a in site.articles}
     page_count = 0
     sitemap: list[tuple[str, datetime | None]] = []
-    for page in pages.pages(site, entries):
+    todo = pages.pages(site, entries)
+    if progress:
+        todo = tqdm(todo, total=pages.count(site), desc="pages", unit=" pages", leave=False, disable=None)
+    for page in todo:
         html = theme.render(page.template, page=page, **common, **page.context)
         out.write(urls.output_path(page.url), html, page.source)
         page_count += 1

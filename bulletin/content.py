@@ -97,23 +97,48 @@ def _parse_in_worker(rel: str) -> tuple[Report | None, list[Problem]]:
     return parse_report(rel, *_worker)
 
 
-def load_reports(config: SiteConfig, *, drafts: bool, future: bool, now: datetime) -> tuple[list[Report], list[Report]]:
-    """(reports to publish, drafts and future reports left out); raises BuildError naming every
-    problem in every file."""
+ParseCache = dict  # source → ((stat key, config key), (Report | None, problems))
+
+
+def _stat_key(path: Path) -> tuple[int, int, int]:
+    try:
+        info = path.stat()
+    except OSError:
+        return (0, -1, 0)
+    return (info.st_mtime_ns, info.st_size, info.st_ino)
+
+
+def _config_key(config: SiteConfig) -> tuple[object, ...]:
+    """Everything in the config that changes how a report parses."""
+    return (config.zones, config.timezone, config.summary_length, config.trusted_html, markdown.RENDERER_VERSION)
+
+
+def load_reports(config: SiteConfig, *, drafts: bool, future: bool, now: datetime,
+                 cache: ParseCache | None = None) -> tuple[list[Report], list[Report], list[Problem]]:
+    """(reports to publish, drafts and future reports left out, problems of files that could not
+    be read). `cache` keeps parsed files between builds of one process: a file
+    is parsed again only when its size, time or inode changed."""
     sources = discover(config)
-    if len(sources) >= PARALLEL_THRESHOLD and (os.cpu_count() or 1) > 1:
+    cache = cache if cache is not None else {}
+    setting = _config_key(config)
+    keys = {rel: (_stat_key(config.root / rel), setting) for rel in sources}
+    todo = [rel for rel in sources if rel not in cache or cache[rel][0] != keys[rel]]
+    if len(todo) >= PARALLEL_THRESHOLD and (os.cpu_count() or 1) > 1:
         with ProcessPoolExecutor(os.cpu_count(), get_context("fork"), _init_worker, (config,)) as pool:
-            results = list(pool.map(_parse_in_worker, sources, chunksize=64))
+            fresh = list(pool.map(_parse_in_worker, todo, chunksize=64))
     else:
         zones = ZoneIndex(config.zones)
-        results = [parse_report(rel, config, zones) for rel in sources]
+        fresh = [parse_report(rel, config, zones) for rel in todo]
+    for rel, result in zip(todo, fresh):
+        cache[rel] = (keys[rel], result)
+    for gone in set(cache) - set(keys):
+        del cache[gone]
+    results = [cache[rel][1] for rel in sources]
     problems = [p for _, found in results for p in found]
-    if problems:
-        raise BuildError(problems)
     published: list[Report] = []
     held_back: list[Report] = []
     for report, _ in results:
         if report is not None:
             shown = (drafts or not report.meta.draft) and (future or report.meta.date <= now)
             (published if shown else held_back).append(report)
-    return published, held_back
+    return published, held_back, problems

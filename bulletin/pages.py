@@ -100,6 +100,17 @@ def pages(site: Site, entries: Mapping[str, Markup]) -> Iterator[Page]:
     yield Page(urls.NOT_FOUND, "404.html", "not-found", "页面未找到", "404 page", (home_feed,))
 
 
+def count(site: Site) -> int:
+    """How many pages `pages` yields (for progress bars)."""
+    per_page = site.config.per_page
+
+    def n(group_articles: Sequence[Article]) -> int:
+        return max(1, -(-len(group_articles) // per_page))
+
+    lists = [site.articles] + [g.articles for g in (*site.zones, *site.tags, *site.reporters, *site.months)]
+    return sum(n(a) for a in lists) + len(site.articles) + len(site.years) + 5
+
+
 def _paginated(
     site: Site,
     articles: Sequence[Article],

@@ -47,8 +47,11 @@ def article_url(config: SiteConfig, report: Report) -> tuple[str, str]:
 
 
 def assemble(config: SiteConfig, reports: Sequence[Report], unpublished: Sequence[Report] = (),
-             warnings: list[Problem] | None = None) -> Site:
-    """Gather the Site; raises BuildError with every problem; appends warnings to `warnings`."""
+             warnings: list[Problem] | None = None, broken: set[str] = frozenset()) -> Site:  # type: ignore[assignment]
+    """Gather the Site; raises BuildError with every problem; appends warnings to `warnings`.
+
+    `broken` names report files that could not be read: links to them are not reported again.
+    """
     tz = config.tz
     tag_slugs = term_slugs((t for r in reports for t in r.meta.tags), "tag")
     reporter_slugs = term_slugs((n for r in reports for n in r.meta.reporters), "reporter")
@@ -85,13 +88,11 @@ def assemble(config: SiteConfig, reports: Sequence[Report], unpublished: Sequenc
             )
             continue
         by_url[url] = article
-    if problems:
-        raise BuildError(problems)
     by_source = {a.source: a for a in by_url.values()}
     not_yet = {r.source: article_url(config, r)[1] for r in unpublished}
     sink = warnings if warnings is not None else []
     for url, article in list(by_url.items()):
-        by_url[url] = _resolve_report_links(article, by_source, not_yet, config.path_prefix, problems, sink)
+        by_url[url] = _resolve_report_links(article, by_source, not_yet, config.path_prefix, problems, sink, broken)
     if problems:
         raise BuildError(problems)
 
@@ -167,7 +168,7 @@ def _attachments(root: Path, report: Report, url: str, problems: list[Problem]) 
 
 
 def _resolve_report_links(article: Article, by_source: dict[str, Article], unpublished: dict[str, str],
-                          prefix: str, problems: list[Problem], warnings: list[Problem]) -> Article:
+                          prefix: str, problems: list[Problem], warnings: list[Problem], broken: set[str]) -> Article:
     """Replace links to report files with those reports' URLs."""
     links = [l for l in article.body.links if l.path and l.path.endswith(".md")]
     if not links:
@@ -182,6 +183,8 @@ def _resolve_report_links(article: Article, by_source: dict[str, Article], unpub
             url = unpublished[link.path]
             warnings.append(Problem(f"links to {link.path}, which is a draft or dated in the future", article.source,
                                     link.line, hint="the link will not work until that report is published", severity="warning"))
+        elif link.path in broken:
+            continue
         else:
             problems.append(Problem(f"link to a report that does not exist: '{link.target}' (looked for {link.path})",
                                     article.source, link.line, hint="check the file name; paths are relative to the report's file"))

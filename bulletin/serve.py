@@ -1,0 +1,263 @@
+"""The preview server: build, serve, watch, rebuild, reload the browser.
+
+One thread watches the site (watchdog), one rebuilds, and tornado serves the last good build
+from a private folder. A burst of saves causes one rebuild: the builder waits until the site
+has been quiet for a moment. A save that lands while a build runs causes another build, so no
+edit is ever dropped. A failed build keeps the server up and shows its problems in the browser
+until the next good save. Reloads go to the browser over the LiveReload protocol (livereload).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import mimetypes
+import os
+import shutil
+import tempfile
+import threading
+import time
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Callable
+
+from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
+from tornado import ioloop, web
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from bulletin.build import BuildOptions, BuildReport, Builder
+from bulletin.config import CONFIG_NAME
+from bulletin.errors import BuildError, Problem
+
+QUIET_SECONDS = 0.12  # a burst of saves ends when the site has been quiet this long
+WATCHED = ("content", "themes", "static", "templates")
+
+
+class Preview:
+    """The state shared by the watcher, the builder and the web handlers."""
+
+    def __init__(self, root: Path, options: BuildOptions, log: Callable[[str], None]):
+        self.root = root.resolve()
+        self.options = options
+        self.log = log
+        self.folder = Path(tempfile.mkdtemp(prefix="bulletin-serve-"))
+        self.output = self.folder / "site"
+        self.builder = Builder(self.root, self.output, options)
+        self.problems: list[Problem] = []
+        self.prefix = "/"
+        self.builds = 0
+        self._changed = threading.Event()
+        self._last_change = 0.0
+        self._stop = threading.Event()
+        self.on_rebuilt: Callable[[], None] = lambda: None
+
+    def build(self) -> BuildReport | None:
+        started = time.perf_counter()
+        try:
+            report = self.builder.build()
+        except BuildError as error:
+            self.problems = error.problems
+            for problem in error.problems:
+                self.log(problem.format())
+            self.log(f"build failed ({len(error.problems)} problems); the browser shows them until the next good save")
+            return None
+        except Exception as exc:  # keep serving whatever happens
+            self.problems = [Problem(f"unexpected error: {type(exc).__name__}: {exc}", hint="run `bulletin build --debug` to see where")]
+            self.log(self.problems[0].format())
+            return None
+        finally:
+            self.builds += 1
+        self.problems = []
+        self.prefix = self.builder.config.path_prefix if self.builder.config else "/"
+        self.log(f"{report.summary()} (rebuilt in {time.perf_counter() - started:.2f} s)")
+        return report
+
+    def changed(self) -> None:
+        self._last_change = time.monotonic()
+        self._changed.set()
+
+    def run_builder(self) -> None:
+        while not self._stop.is_set():
+            if not self._changed.wait(timeout=0.5):
+                continue
+            while time.monotonic() - self._last_change < QUIET_SECONDS:
+                time.sleep(QUIET_SECONDS / 3)
+            self._changed.clear()
+            self.build()
+            self.on_rebuilt()
+
+    def stop(self) -> None:
+        self._stop.set()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class _Watch(FileSystemEventHandler):
+    """Marks the site changed on any save under the watched folders or to bulletin.yaml.
+
+    The output folder, .git and caches are never watched. A watched folder created while the
+    server runs (the first file in templates/, say) is watched from then on.
+    """
+
+    def __init__(self, preview: Preview, observer: Observer):  # type: ignore[valid-type]
+        self.preview = preview
+        self.observer = observer
+        self.watching: set[str] = set()
+        root = preview.root
+        self.roots = tuple(str(root / name) + os.sep for name in WATCHED)
+        self.config = str(root / CONFIG_NAME)
+
+    def relevant(self, path: str) -> bool:
+        name = os.path.basename(path)
+        if name.startswith((".#", "#")) or name.endswith(("~", ".swp", ".swx", ".tmp")) or name == "4913":
+            return False  # editor scratch files
+        return path == self.config or path.startswith(self.roots) or path.rstrip(os.sep) + os.sep in self.roots
+
+    def watch_folders(self) -> None:
+        for name in WATCHED:
+            folder = self.preview.root / name
+            if folder.is_dir() and str(folder) not in self.watching:
+                self.observer.schedule(self, str(folder), recursive=True)  # type: ignore[attr-defined]
+                self.watching.add(str(folder))
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type in ("opened", "closed_no_write"):
+            return
+        if event.is_directory and os.path.dirname(os.fsdecode(event.src_path)) == str(self.preview.root):
+            self.watch_folders()
+        paths = [os.fsdecode(event.src_path), os.fsdecode(getattr(event, "dest_path", "") or "")]
+        if any(p and self.relevant(p) for p in paths):
+            self.preview.changed()
+
+
+def _reload_script(port: int) -> bytes:
+    return f'<script src="/livereload.js?port={port}"></script>'.encode()
+
+
+class SiteHandler(web.RequestHandler):
+    """Serves the last good build under the site's path prefix, or the problems of a failed one."""
+
+    preview: Preview
+    port: int
+
+    def initialize(self, preview: Preview, port: int) -> None:
+        self.preview = preview
+        self.port = port
+
+    def head(self, path: str) -> None:
+        self.get(path, include_body=False)
+
+    def get(self, path: str, include_body: bool = True) -> None:
+        preview = self.preview
+        request_path = "/" + path
+        if preview.problems and (request_path.endswith("/") or request_path.endswith(".html")):
+            return self._send(500, "text/html; charset=utf-8", self._error_page(), include_body)
+        prefix = preview.prefix
+        if request_path == "/" and prefix != "/":
+            return self.redirect(prefix)
+        if not request_path.startswith(prefix):
+            return self._not_found(include_body)
+        file = self._resolve(request_path[len(prefix):])
+        if file is None:
+            if not request_path.endswith("/") and self._resolve(request_path[len(prefix):] + "/"):
+                return self.redirect(request_path + "/")
+            return self._not_found(include_body)
+        data = file.read_bytes()
+        kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+        if kind == "text/html":
+            data = self._inject(data)
+        if kind.startswith("text/") or kind in ("application/xml", "application/javascript", "application/json"):
+            kind += "; charset=utf-8"
+        self._send(200, kind, data, include_body)
+
+    def _resolve(self, relative: str) -> Path | None:
+        """The file a URL path names, only if it really lies inside the output folder."""
+        from urllib.parse import unquote
+
+        relative = unquote(relative)
+        if "\x00" in relative or "\\" in relative:
+            return None
+        root = self.preview.output.resolve()
+        candidate = root / relative.lstrip("/")
+        if relative == "" or relative.endswith("/"):
+            candidate = candidate / "index.html"
+        try:
+            real = candidate.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return None
+        if not real.is_relative_to(root) or not real.is_file() or candidate.is_symlink():
+            return None
+        return real
+
+    def _not_found(self, include_body: bool) -> None:
+        page = self._resolve("404.html")
+        data = self._inject(page.read_bytes()) if page else b"<!DOCTYPE html><title>404</title><h1>404</h1>"
+        self._send(404, "text/html; charset=utf-8", data, include_body)
+
+    def _inject(self, data: bytes) -> bytes:
+        marker = data.rfind(b"</body>")
+        script = _reload_script(self.port)
+        return data[:marker] + script + data[marker:] if marker >= 0 else data + script
+
+    def _error_page(self) -> bytes:
+        items = "\n".join(
+            f"<li><code>{html.escape(p.location)}</code>: {html.escape(p.message)}"
+            + (f"<br><span class=hint>hint: {html.escape(p.hint)}</span>" if p.hint else "") + "</li>"
+            for p in self.preview.problems
+        )
+        page = (
+            '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>构建失败 - bulletin</title>'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            "<style>body{font:16px/1.6 system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em}"
+            "li{margin:.75em 0}code{background:#f3e8e8;padding:.1em .3em}.hint{color:#555}</style></head><body>"
+            f"<h1>构建失败</h1><p>修正以下问题并保存，页面会自动刷新。</p><ul class=problems>{items}</ul>"
+            "</body></html>"
+        )
+        return self._inject(page.encode())
+
+    def _send(self, status: int, kind: str, data: bytes, include_body: bool) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", kind)
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("Content-Length", str(len(data)))
+        if include_body:
+            self.write(data)
+        self.finish()
+
+
+def serve(root: Path, host: str, port: int, options: BuildOptions, log: Callable[[str], None] = print) -> int:
+    logging.getLogger("tornado.access").setLevel(logging.ERROR)
+    logging.getLogger("livereload").setLevel(logging.WARNING)
+    preview = Preview(root, options, log)
+    preview.build()
+    loop = ioloop.IOLoop.current()
+    # livereload's socket handler reads the name of the changed file from its watcher.
+    LiveReloadHandler.watcher = SimpleNamespace(filepath="*")
+
+    def reload_browsers() -> None:
+        loop.add_callback(LiveReloadHandler.reload_waiters, "*")
+
+    preview.on_rebuilt = reload_browsers
+    app = web.Application([
+        (r"/livereload", LiveReloadHandler),
+        (r"/livereload.js", LiveReloadJSHandler),
+        (r"/(.*)", SiteHandler, {"preview": preview, "port": port}),
+    ])
+    server = app.listen(port, address=host)
+    observer = Observer()
+    handler = _Watch(preview, observer)
+    observer.schedule(handler, str(preview.root), recursive=False)
+    handler.watch_folders()
+    observer.start()
+    builder = threading.Thread(target=preview.run_builder, name="bulletin-builder", daemon=True)
+    builder.start()
+    log(f"serving http://{host}:{port}{preview.prefix} (Ctrl-C to stop)")
+    try:
+        loop.start()
+    except KeyboardInterrupt:
+        log("stopped")
+    finally:
+        server.stop()
+        observer.stop()
+        preview.stop()
+    return 0
