@@ -19,11 +19,12 @@ from bulletin.config import SiteConfig, load_config
 from bulletin.content import Report, load_reports
 from bulletin.markdown import local_path
 from bulletin.errors import BuildError, Problem
+from bulletin.incremental import Memo, fingerprint
 from bulletin.model import Site
 from bulletin.taxonomy import assemble
 from bulletin.theme import Theme
 from bulletin.urls import Links
-from bulletin.writer import Output
+from bulletin.writer import MemoryOutput, Output
 
 
 @dataclass(frozen=True)
@@ -47,13 +48,21 @@ class BuildReport:
 
 
 class Builder:
-    """Builds one site into one output folder, again and again, reusing what did not change."""
+    """Builds one site into one output, again and again, reusing what did not change.
 
-    def __init__(self, root: Path, output: Path | None = None, options: BuildOptions = BuildOptions()):
+    `in_memory` keeps the output in `files` (path → bytes) instead of on disk: the preview
+    server serves from there.
+    """
+
+    def __init__(self, root: Path, output: Path | None = None, options: BuildOptions = BuildOptions(),
+                 in_memory: bool = False):
         self.root = root.resolve()
         self.output = (output or self.root / "build").absolute()
         self.options = options
+        self.in_memory = in_memory
         self.cache: dict = {}
+        self.memo = Memo()
+        self.files: dict[str, bytes] = {}
         self.config: SiteConfig | None = None
 
     def load(self, warnings: list[Problem] | None = None) -> Site:
@@ -75,12 +84,17 @@ class Builder:
 
     def build(self, warnings: list[Problem] | None = None, progress: bool = False) -> BuildReport:
         started = time.perf_counter()
-        check_output_location(self.root, self.output)
+        if not self.in_memory:
+            check_output_location(self.root, self.output)
         site = self.load(warnings)
-        with Output(self.output) as out:
-            counts = render(site, out, progress)
+        out = MemoryOutput(self.files) if self.in_memory else Output(self.output)
+        with out:
+            page_count, feed_count, memo = render(site, out, progress, self.memo)
             out.commit()
-        return BuildReport(len(site.articles), counts[0], counts[1], len(out.written), time.perf_counter() - started)
+        self.memo = memo
+        if isinstance(out, MemoryOutput):
+            self.files = out.files
+        return BuildReport(len(site.articles), page_count, feed_count, len(out.written), time.perf_counter() - started)
 
 
 def load_site(root: Path, options: BuildOptions, warnings: list[Problem] | None = None) -> Site:
@@ -119,36 +133,66 @@ def check_output_location(root: Path, output: Path) -> None:
                                       hint="choose an output folder outside content/, themes/, static/ and templates/, e.g. build/")])
 
 
-def render(site: Site, out: Output, progress: bool = False) -> tuple[int, int]:
-    """Render every page, feed and extra file of `site` into `out`; returns (pages, feeds)."""
+def render(site: Site, out: Output | MemoryOutput, progress: bool = False, memo: Memo | None = None) -> tuple[int, int, Memo]:
+    """Render every page, feed and extra file of `site` into `out`.
+
+    Returns (pages, feeds, memo). With the `memo` of the previous build into the same output,
+    pages and feeds whose fingerprint did not change are kept as they are instead of being
+    rendered again; the returned memo is the one for the next build.
+    """
     config = site.config
     links = Links(config.base_url, config.path_prefix)
     theme = Theme(config, links)
+    previous = memo or Memo()
+    current = Memo()
+    everything = theme.fingerprint
+    if theme.reads_site:  # a template that reads the whole site depends on every article
+        everything = fingerprint(everything, site.articles, site.zones, site.tags, site.reporters)
     common = {"site": site, "config": config}
-    entries = {a.url: Markup(theme.render("partials/entry.html", article=a, **common)) for a in site.articles}
+    entries: dict[str, Markup] = {}
+    for article in site.articles:
+        key = fingerprint(everything, article)
+        html = previous.entries.get(key)
+        if html is None:
+            html = theme.render("partials/entry.html", article=article, **common)
+        current.entries[key] = html
+        entries[article.url] = Markup(html)
     page_count = 0
     sitemap: list[tuple[str, datetime | None]] = []
     todo = pages.pages(site, entries)
     if progress:
         todo = tqdm(todo, total=pages.count(site), desc="pages", unit=" pages", leave=False, disable=None)
     for page in todo:
-        html = theme.render(page.template, page=page, **common, **page.context)
-        out.write(urls.output_path(page.url), html, page.source)
+        path = urls.output_path(page.url)
+        key = fingerprint(everything, page.template, page.kind, page.title, page.url, page.feeds,
+                          page.description, page.context)
+        if previous.pages.get(path) != key or not out.keep(path, page.source):
+            out.write(path, theme.render(page.template, page=page, **common, **page.context), page.source)
+        current.pages[path] = key
         page_count += 1
         if page.kind != "not-found":
             article = page.context.get("article")
             sitemap.append((page.url, article.date if article else None))
     feed_count = 0
-    for path, data, source in feeds.feeds(site, links):
-        out.write(path, data, source)
-        feed_count += 1
+    for spec in feeds.specs(site):
+        key = fingerprint(everything, spec.url, spec.title, spec.description, spec.items,
+                          None if spec.items else feeds.empty_feed_date(site))
+        paths = urls.feeds(spec.url)
+        if all(previous.pages.get(p) == key for p in paths) and all(out.keep(p, spec.source) for p in paths):
+            pass
+        else:
+            for path, data in feeds.render(spec, site, links):
+                out.write(path, data, spec.source)
+        for path in paths:
+            current.pages[path] = key
+            feed_count += 1
     out.write(urls.SITEMAP, render_sitemap(sitemap, links), "sitemap")
     out.write(urls.ROBOTS, f"User-agent: *\nAllow: /\n\nSitemap: {links.absolute(urls.SITEMAP)}\n", "robots.txt")
     for article in site.articles:
         for source, target in article.attachments:
             out.copy(target, config.root / source, article.source)
     copy_static(config, out)
-    return page_count, feed_count
+    return page_count, feed_count, current
 
 
 def render_sitemap(entries: list[tuple[str, datetime | None]], links: Links) -> str:

@@ -6,13 +6,16 @@ feed's date is its newest entry's.
 
 from __future__ import annotations
 
-from typing import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Iterator
 from urllib.parse import urljoin
 
 import nh3
 from feedgen.feed import FeedGenerator
 
 from bulletin import markdown, urls
+from bulletin.incremental import article_fingerprint
 from bulletin.model import Article, Site
 from bulletin.urls import Links
 
@@ -25,7 +28,8 @@ class FeedContent:
         self._cache: dict[str, str] = {}
 
     def __call__(self, article: Article) -> str:
-        if article.url not in self._cache:
+        key = article_fingerprint(article)
+        if key not in self._cache:
             page = self.links.absolute(article.url)
 
             def absolute(tag: str, attribute: str, value: str) -> str:
@@ -33,45 +37,66 @@ class FeedContent:
                     return urljoin(page, value)
                 return value
 
-            self._cache[article.url] = nh3.clean(
+            self._cache[key] = nh3.clean(
                 article.body.html,
                 tags=set(markdown._ALLOWED_TAGS),
                 attributes=markdown._ALLOWED_ATTRIBUTES,
                 link_rel=None,
                 attribute_filter=absolute,
             )
-        return self._cache[article.url]
+        return self._cache[key]
+
+
+@dataclass(frozen=True)
+class FeedSpec:
+    """One feed pair (RSS and Atom) of the list at `url`."""
+
+    url: str
+    title: str
+    description: str
+    items: tuple[Article, ...]
+    source: str
+
+
+def specs(site: Site) -> Iterator[FeedSpec]:
+    """The site's feeds: the whole site, each zone and each tag, newest items first."""
+    config = site.config
+    limit = config.feed_limit
+    yield FeedSpec(urls.HOME, config.title, config.description or config.title, site.articles[:limit], "site feed")
+    for group in site.zones:
+        yield FeedSpec(group.url, f"{group.name} - {config.title}", f"{config.title}：{group.name}的报道",
+                       group.articles[:limit], f"zone feed {group.name}")
+    for group in site.tags:
+        yield FeedSpec(group.url, f"{group.name} - {config.title}", f"{config.title}：标签“{group.name}”的报道",
+                       group.articles[:limit], f"tag feed {group.name}")
 
 
 def feeds(site: Site, links: Links) -> Iterator[tuple[str, bytes, str]]:
     """(output path, bytes, source) for every feed of the site."""
-    content = FeedContent(links)
-    config = site.config
-    yield from _pair(site, links, content, urls.HOME, config.title, config.description or config.title, site.articles, "site feed")
-    for group in site.zones:
-        yield from _pair(site, links, content, group.url, f"{group.name} - {config.title}", f"{config.title}：{group.name}的报道", group.articles, f"zone feed {group.name}")
-    for group in site.tags:
-        yield from _pair(site, links, content, group.url, f"{group.name} - {config.title}", f"{config.title}：标签“{group.name}”的报道", group.articles, f"tag feed {group.name}")
+    for spec in specs(site):
+        for path, data in render(spec, site, links):
+            yield path, data, spec.source
 
 
-def _pair(site: Site, links: Links, content: FeedContent, url: str, title: str, description: str,
-          articles: Sequence[Article], source: str) -> Iterator[tuple[str, bytes, str]]:
+def render(spec: FeedSpec, site: Site, links: Links) -> Iterator[tuple[str, bytes]]:
+    """(path, bytes) of the RSS and the Atom file of one feed."""
     config = site.config
-    rss_url, atom_url = urls.feeds(url)
-    items = articles[: config.feed_limit]
+    content = _content(links)
+    rss_url, atom_url = urls.feeds(spec.url)
+    items = spec.items
     fg = FeedGenerator()
     fg.load_extension("dc", atom=False, rss=True)
-    fg.id(links.absolute(url))
-    fg.title(title)
-    fg.description(description)
+    fg.id(links.absolute(spec.url))
+    fg.title(spec.title)
+    fg.description(spec.description)
     fg.language(config.language)
     fg.author({"name": config.publisher or config.title})
     if config.copyright:
         fg.rights(config.copyright)
-    newest = items[0].date if items else None
-    if newest is not None:
-        fg.updated(newest)
-        fg.lastBuildDate(newest)
+    # Never the clock: an empty feed is as new as the site's newest report.
+    newest = empty_feed_date(site) if not items else items[0].date
+    fg.updated(newest)
+    fg.lastBuildDate(newest)
     for article in items:
         entry = fg.add_entry(order="append")
         absolute = links.absolute(article.url)
@@ -90,8 +115,24 @@ def _pair(site: Site, links: Links, content: FeedContent, url: str, title: str, 
         if article.reporters:
             entry.dc.dc_creator(", ".join(t.name for t in article.reporters))
     fg.link(href=links.absolute(rss_url), rel="self")
-    fg.link(href=links.absolute(url), rel="alternate")
-    yield rss_url, fg.rss_str(pretty=True), source
+    fg.link(href=links.absolute(spec.url), rel="alternate")
+    yield rss_url, fg.rss_str(pretty=True)
     fg.link(href=links.absolute(atom_url), rel="self", replace=True)
-    fg.link(href=links.absolute(url), rel="alternate")
-    yield atom_url, fg.atom_str(pretty=True), source
+    fg.link(href=links.absolute(spec.url), rel="alternate")
+    yield atom_url, fg.atom_str(pretty=True)
+
+
+def empty_feed_date(site: Site) -> datetime:
+    return site.articles[0].date if site.articles else datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+_contents: dict[tuple[str, str], FeedContent] = {}
+
+
+def _content(links: Links) -> "FeedContent":
+    """One FeedContent per site address, so each body is made absolute once per process."""
+    key = (links.base_url, links.prefix)
+    if key not in _contents:
+        _contents.clear()
+        _contents[key] = FeedContent(links)
+    return _contents[key]

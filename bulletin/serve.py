@@ -1,7 +1,7 @@
 """The preview server: build, serve, watch, rebuild, reload the browser.
 
 One thread watches the site (watchdog), one rebuilds, and tornado serves the last good build
-from a private folder. A burst of saves causes one rebuild: the builder waits until the site
+from memory. A burst of saves causes one rebuild: the builder waits until the site
 has been quiet for a moment. A save that lands while a build runs causes another build, so no
 edit is ever dropped. A failed build keeps the server up and shows its problems in the browser
 until the next good save. Reloads go to the browser over the LiveReload protocol (livereload).
@@ -13,13 +13,12 @@ import html
 import logging
 import mimetypes
 import os
-import shutil
-import tempfile
 import threading
 import time
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Callable
+from urllib.parse import unquote
 
 from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 from tornado import ioloop, web
@@ -41,9 +40,7 @@ class Preview:
         self.root = root.resolve()
         self.options = options
         self.log = log
-        self.folder = Path(tempfile.mkdtemp(prefix="bulletin-serve-"))
-        self.output = self.folder / "site"
-        self.builder = Builder(self.root, self.output, options)
+        self.builder = Builder(self.root, None, options, in_memory=True)
         self.problems: list[Problem] = []
         self.prefix = "/"
         self.builds = 0
@@ -89,7 +86,6 @@ class Preview:
 
     def stop(self) -> None:
         self._stop.set()
-        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 class _Watch(FileSystemEventHandler):
@@ -157,41 +153,32 @@ class SiteHandler(web.RequestHandler):
             return self.redirect(prefix)
         if not request_path.startswith(prefix):
             return self._not_found(include_body)
-        file = self._resolve(request_path[len(prefix):])
-        if file is None:
-            if not request_path.endswith("/") and self._resolve(request_path[len(prefix):] + "/"):
+        files = self.preview.builder.files  # one build's files for the whole request
+        relative = self._resolve(files, request_path[len(prefix):])
+        if relative is None:
+            if not request_path.endswith("/") and self._resolve(files, request_path[len(prefix):] + "/"):
                 return self.redirect(request_path + "/")
             return self._not_found(include_body)
-        data = file.read_bytes()
-        kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+        data = files[relative]
+        kind = mimetypes.guess_type(relative)[0] or "application/octet-stream"
         if kind == "text/html":
             data = self._inject(data)
         if kind.startswith("text/") or kind in ("application/xml", "application/javascript", "application/json"):
             kind += "; charset=utf-8"
         self._send(200, kind, data, include_body)
 
-    def _resolve(self, relative: str) -> Path | None:
-        """The file a URL path names, only if it really lies inside the output folder."""
-        from urllib.parse import unquote
-
-        relative = unquote(relative)
-        if "\x00" in relative or "\\" in relative:
-            return None
-        root = self.preview.output.resolve()
-        candidate = root / relative.lstrip("/")
+    @staticmethod
+    def _resolve(files: dict[str, bytes], path: str) -> str | None:
+        """The output file a URL path names, or None. Only files of the build exist here:
+        '..', absolute paths and anything outside the output folder simply are not found."""
+        relative = unquote(path)
         if relative == "" or relative.endswith("/"):
-            candidate = candidate / "index.html"
-        try:
-            real = candidate.resolve(strict=True)
-        except (OSError, RuntimeError):
-            return None
-        if not real.is_relative_to(root) or not real.is_file() or candidate.is_symlink():
-            return None
-        return real
+            relative += "index.html"
+        return relative if relative in files else None
 
     def _not_found(self, include_body: bool) -> None:
-        page = self._resolve("404.html")
-        data = self._inject(page.read_bytes()) if page else b"<!DOCTYPE html><title>404</title><h1>404</h1>"
+        page = self.preview.builder.files.get("404.html")
+        data = self._inject(page) if page else b"<!DOCTYPE html><title>404</title><h1>404</h1>"
         self._send(404, "text/html; charset=utf-8", data, include_body)
 
     def _inject(self, data: bytes) -> bytes:

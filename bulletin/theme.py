@@ -7,6 +7,7 @@ site overrides any single template by giving a file of the same name.
 from __future__ import annotations
 
 import hashlib
+import re
 import traceback
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ import jinja2
 
 from bulletin.config import SiteConfig
 from bulletin.errors import BuildError, Problem
+from bulletin.incremental import theme_fingerprint
 from bulletin.urls import Links
 
 WEEKDAYS = "一二三四五六日"
@@ -51,6 +53,13 @@ class Theme:
             ymd=lambda d: d.astimezone(tz).strftime("%Y-%m-%d"),
         )
         self._asset_versions: dict[str, str] = {}
+        # Every page depends on the templates, the static files (their versions are in links)
+        # and the config; a template that reads `site` depends on every article as well.
+        self.fingerprint = theme_fingerprint([*self.dirs, *self.static_dirs], config)
+        self.reads_site = any(
+            re.search(r"(?<![\w.-])site(?![\w-])", path.read_text(encoding="utf-8", errors="replace"))
+            for folder in self.dirs for path in folder.rglob("*") if path.is_file()
+        )
         self.env.globals.update(href=links.href, absolute=links.absolute, asset=self.asset)
 
     def asset(self, name: str) -> str:

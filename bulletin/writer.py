@@ -68,11 +68,42 @@ class Output:
 
     def write(self, rel: str, data: str | bytes, source: str) -> None:
         payload = data.encode("utf-8") if isinstance(data, str) else data
-        with open(self._place(rel, source), "wb") as handle:
+        target = self._place(rel, source)
+        if self._same_as_before(rel, payload):
+            try:
+                os.link(self.target / rel, target)  # unchanged bytes keep their file and mtime
+                return
+            except OSError:
+                pass
+        with open(target, "wb") as handle:
             handle.write(payload)
+
+    def _same_as_before(self, rel: str, payload: bytes) -> bool:
+        old = self.target / rel
+        try:
+            if old.is_symlink() or old.stat().st_size != len(payload):
+                return False
+            return old.read_bytes() == payload
+        except OSError:
+            return False
 
     def copy(self, rel: str, path: Path, source: str) -> None:
         shutil.copyfile(path, self._place(rel, source))
+
+    def keep(self, rel: str, source: str) -> bool:
+        """Carry the previous build's file over unchanged (a hard link: no copy, same mtime).
+
+        False when there is no such file, and the caller writes it instead.
+        """
+        old = self.target / rel
+        if not old.is_file() or old.is_symlink():
+            return False
+        try:
+            os.link(old, self._place(rel, source))
+        except OSError:
+            del self.written[rel]
+            return False
+        return True
 
     def commit(self) -> None:
         """Swap the staging folder in; the old output is removed only after the swap."""
@@ -88,3 +119,45 @@ class Output:
         os.rename(self.target, old)
         os.rename(self.staging, self.target)
         shutil.rmtree(old)
+
+
+class MemoryOutput:
+    """An output that lives in memory (for the preview server): path → bytes."""
+
+    def __init__(self, previous: dict[str, bytes] | None = None):
+        self.previous = previous or {}
+        self.files: dict[str, bytes] = {}
+        self.written: dict[str, str] = {}
+
+    def __enter__(self) -> "MemoryOutput":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def _check(self, rel: str, source: str) -> None:
+        path = PurePosixPath(rel)
+        if path.is_absolute() or ".." in path.parts or not path.parts:
+            raise BuildError([Problem(f"refusing to write '{rel}': it is outside the output folder", source)])
+        if rel in self.written:
+            raise BuildError([Problem(f"two outputs have the same path {rel}: {self.written[rel]} and {source}", source,
+                                      hint="give one of them a different slug, or rename the static file")])
+        self.written[rel] = source
+
+    def write(self, rel: str, data: str | bytes, source: str) -> None:
+        self._check(rel, source)
+        self.files[rel] = data.encode("utf-8") if isinstance(data, str) else data
+
+    def copy(self, rel: str, path: Path, source: str) -> None:
+        self._check(rel, source)
+        self.files[rel] = path.read_bytes()
+
+    def keep(self, rel: str, source: str) -> bool:
+        if rel not in self.previous:
+            return False
+        self._check(rel, source)
+        self.files[rel] = self.previous[rel]
+        return True
+
+    def commit(self) -> None:
+        return None

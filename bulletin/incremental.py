@@ -1,0 +1,69 @@
+"""What a rebuild may reuse: a fingerprint of every page and feed from the last build.
+
+A page's fingerprint covers everything its template can see: the theme's files and the
+config, and the fingerprints of the articles, groups and entries in its context. A page whose
+fingerprint is unchanged is not rendered again; the writer keeps the previous file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bulletin.model import Article, Group
+
+
+def article_fingerprint(article: Article) -> str:
+    """Changes whenever anything a page could show about the article changes."""
+    cached = article.__dict__.get("_fingerprint")
+    if cached is None:
+        data = repr((article.meta, article.body.html, article.body.headings, article.url, article.zone_url,
+                     article.tags, article.reporters, article.image_url, article.attachments))
+        cached = hashlib.blake2b(data.encode(), digest_size=16).hexdigest()
+        object.__setattr__(article, "_fingerprint", cached)  # frozen, but this is a pure cache
+    return cached
+
+
+def _part(value: Any) -> Any:
+    if isinstance(value, Article):
+        return ("article", article_fingerprint(value))
+    if isinstance(value, Group):
+        cached = value.__dict__.get("_fingerprint")
+        if cached is None:
+            data = repr((value.key, value.name, value.slug, value.url, tuple(article_fingerprint(a) for a in value.articles)))
+            cached = hashlib.blake2b(data.encode(), digest_size=16).hexdigest()
+            object.__setattr__(value, "_fingerprint", cached)
+        return ("group", cached)
+    if isinstance(value, (list, tuple)):
+        return tuple(_part(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _part(v)) for k, v in value.items()))
+    if isinstance(value, str):
+        return hashlib.blake2b(value.encode(), digest_size=16).hexdigest() if len(value) > 64 else value
+    return repr(value)
+
+
+def fingerprint(*parts: Any) -> str:
+    return hashlib.blake2b(repr(_part(parts)).encode(), digest_size=16).hexdigest()
+
+
+def theme_fingerprint(folders: list[Path], extra: Any) -> str:
+    """The templates and static files of a theme, plus anything else every page depends on."""
+    digest = hashlib.blake2b(repr(extra).encode(), digest_size=16)
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            digest.update(str(path).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@dataclass
+class Memo:
+    """Fingerprints of the last successful build: output path → fingerprint."""
+
+    pages: dict[str, str] = field(default_factory=dict)
+    entries: dict[str, str] = field(default_factory=dict)  # article fingerprint → list entry HTML

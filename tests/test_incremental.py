@@ -1,0 +1,67 @@
+"""Rebuilds that reuse the last build give exactly what a cold build of the same input gives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from bulletin.build import Builder, build
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+EDITS: dict[str, Callable[[Path], None]] = {
+    "edit a body": lambda s: _edit(s / "content/2021/qingdao.md", "16个重点项目", "17个重点项目"),
+    "edit a title": lambda s: _edit(s / "content/2021/qingdao.md", "拿地即开工", "拿地就开工"),
+    "move to another zone": lambda s: _edit(s / "content/2021/qingdao.md", "zone: qingdao", "zone: guiyang"),
+    "change the date": lambda s: _edit(s / "content/2021/guiyang.md", "date: 2021-03-19", "date: 2020-11-30"),
+    "change the tags": lambda s: _edit(s / "content/2021/guiyang.md", "tags: [产业招商, 营商环境]", "tags: [营商环境, 新标签]"),
+    "delete a report": lambda s: (s / "content/2021/chongqing.md").unlink(),
+    "add a report": lambda s: (s / "content/2021/new.md").write_text(
+        "---\ntitle: 新的报道\ndate: 2021-03-21\nzone: qingdao\ntags: [重大项目]\n---\n\n新内容。\n", encoding="utf-8"),
+    "edit a template": lambda s: (s / "templates").mkdir() or (s / "templates/partials").mkdir() or (
+        s / "templates/partials/meta.html").write_text('<p class="meta">{{ article.zone.name }}</p>\n'),
+    "edit the config": lambda s: _edit(s / "bulletin.yaml", "title: 测试公报", "title: 测试公报（新）"),
+    "edit the stylesheet": lambda s: (s / "static/assets").mkdir(parents=True) or (s / "static/assets/style.css").write_text("body{}"),
+}
+
+
+@pytest.mark.parametrize("in_memory", [False, True], ids=["disk", "memory"])
+def test_every_kind_of_edit_rebuilds_to_exactly_a_cold_build(site_copy: Path, tmp_path: Path, in_memory: bool) -> None:
+    output = tmp_path / "incremental"
+    builder = Builder(site_copy, output, in_memory=in_memory)
+    builder.build()
+    for name, edit in EDITS.items():
+        edit(site_copy)
+        builder.build()
+        cold = tmp_path / f"cold-{len(name)}-{abs(hash(name))}"
+        build(site_copy, cold)
+        expected = _snapshot(cold)
+        actual = builder.files if in_memory else _snapshot(output)
+        assert sorted(actual) == sorted(expected), f"after '{name}': the set of files differs"
+        for path, data in expected.items():
+            assert actual[path] == data, f"after '{name}': {path} differs from a cold build"
+
+
+def test_unchanged_pages_are_not_rewritten(site_copy: Path, tmp_path: Path) -> None:
+    output = tmp_path / "out"
+    builder = Builder(site_copy, output)
+    builder.build()
+    before = {p: p.stat().st_mtime_ns for p in output.rglob("*.html")}
+    _edit(site_copy / "content/2021/qingdao.md", "16个重点项目", "17个重点项目")
+    builder.build()
+    after = {p: p.stat().st_mtime_ns for p in output.rglob("*.html")}
+    changed = sorted(p.relative_to(output).as_posix() for p in after if after[p] != before.get(p))
+    assert "2021/03/na-di-ji-kai-gong-qing-dao-gao-xin-qu-xiang-mu-luo-di-shi-xian-jia-su-pao/index.html" in changed
+    assert "zones/guiyang/index.html" not in changed and "2020/12/guiyang-2020-zhao-shang/index.html" not in changed
+    assert len(changed) < len(after) / 2
