@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from dataclasses import dataclass
@@ -25,6 +26,9 @@ from bulletin.taxonomy import assemble
 from bulletin.theme import Theme
 from bulletin.urls import Links
 from bulletin.writer import MemoryOutput, Output
+
+
+CACHE_DIR = ".bulletin-cache"  # hidden folder of the site that keeps what builds may reuse
 
 
 @dataclass(frozen=True)
@@ -90,11 +94,39 @@ class Builder:
         out = MemoryOutput(self.files) if self.in_memory else Output(self.output)
         with out:
             page_count, feed_count, memo = render(site, out, progress, self.memo)
+            if isinstance(out, Output):
+                foreign = out.keep_foreign(self._manifest())
+                if foreign and warnings is not None:
+                    shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+                    warnings.append(Problem(f"kept {len(foreign)} file{'s' if len(foreign) > 1 else ''} in the output that bulletin did not write: {shown}",
+                                            hint="put files that belong to the site in static/; delete the others", severity="warning"))
             out.commit()
+        if isinstance(out, Output):
+            self._save_manifest(set(out.written))
         self.memo = memo
         if isinstance(out, MemoryOutput):
             self.files = out.files
         return BuildReport(len(site.articles), page_count, feed_count, len(out.written), time.perf_counter() - started)
+
+
+    def _manifest_path(self) -> Path:
+        key = hashlib.sha1(str(self.output).encode()).hexdigest()[:16]
+        return self.root / CACHE_DIR / f"written-{key}.txt"
+
+    def _manifest(self) -> set[str] | None:
+        """What the last build wrote into this output folder, if known."""
+        try:
+            return set(self._manifest_path().read_text(encoding="utf-8").splitlines())
+        except OSError:
+            return None
+
+    def _save_manifest(self, written: set[str]) -> None:
+        path = self._manifest_path()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("\n".join(sorted(written)), encoding="utf-8")
+        except OSError:
+            pass  # a read-only site still builds; foreign files are then judged without it
 
 
 def load_site(root: Path, options: BuildOptions, warnings: list[Problem] | None = None) -> Site:
@@ -215,5 +247,10 @@ def copy_static(config: SiteConfig, out: Output) -> None:
             for name in sorted(names):
                 path = Path(base) / name
                 files[path.relative_to(folder).as_posix()] = path
+    outside = [Problem("this is a symbolic link to something outside the site", str(p.relative_to(config.root)),
+                       hint="copy the file into the site instead of linking to it")
+               for p in files.values() if p.is_relative_to(config.root) and p.is_symlink() and not p.resolve().is_relative_to(config.root)]
+    if outside:
+        raise BuildError(outside)
     for rel, path in sorted(files.items()):
         out.copy(rel, path, str(path.relative_to(config.root)) if path.is_relative_to(config.root) else str(path))

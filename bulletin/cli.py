@@ -69,6 +69,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         tail = "; nothing was written" if args.command in ("build", "new", "init") else ""
         print(f"bulletin: {errors} error{'s' if errors != 1 else ''}{tail}", file=sys.stderr)
         return 1
+    except OSError as exc:  # the disk is full, a folder is read-only, …
+        if getattr(args, "debug", False):
+            raise
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"bulletin: cannot write{where}: {exc.strerror or exc}", file=sys.stderr)
+        print("  hint: free some space or fix the folder's permissions; the output folder was left as it was", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("bulletin: interrupted; the output folder was left as it was", file=sys.stderr)
         return 130

@@ -32,20 +32,48 @@ class Report:
     body: Body
 
 
-def discover(config: SiteConfig) -> list[str]:
+def discover(config: SiteConfig, problems: list[Problem] | None = None) -> list[str]:
     """Report files as paths relative to the site folder, in a stable order.
 
     Hidden files and editor leftovers (.#x.md, x.md~) are skipped, as are files that are not
-    Markdown (images beside a report are its attachments).
+    Markdown (images beside a report are its attachments). A symbolic link that leads out of
+    the site is a problem, never followed.
     """
     root = config.content_dir
     found: list[str] = []
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+    seen: set[str] = set()
+    for folder, dirs, files in os.walk(root, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in seen:  # a link back to a folder already read: do not go round in circles
+            dirs[:] = []
+            continue
+        seen.add(real)
+        kept = []
+        for name in sorted(dirs):
+            if name.startswith((".", "_")):
+                continue
+            if outside_site(config, Path(folder, name), problems):
+                continue
+            kept.append(name)
+        dirs[:] = kept
         for name in files:
             if name.endswith(REPORT_SUFFIX) and not name.startswith((".", "#", "_")):
+                if outside_site(config, Path(folder, name), problems):
+                    continue
                 found.append(os.path.relpath(os.path.join(folder, name), config.root).replace(os.sep, "/"))
     return sorted(found)
+
+
+def outside_site(config: SiteConfig, path: Path, problems: list[Problem] | None) -> bool:
+    """True (and a problem noted) when `path` is a symbolic link that leads out of the site."""
+    if not path.is_symlink():
+        return False
+    if path.resolve().is_relative_to(config.root):
+        return False
+    if problems is not None:
+        problems.append(Problem("this is a symbolic link to something outside the site", path.relative_to(config.root).as_posix(),
+                                hint="copy the file into the site instead of linking to it"))
+    return True
 
 
 def read_text(path: Path, rel: str) -> str | Problem:
@@ -118,7 +146,8 @@ def load_reports(config: SiteConfig, *, drafts: bool, future: bool, now: datetim
     """(reports to publish, drafts and future reports left out, problems of files that could not
     be read). `cache` keeps parsed files between builds of one process: a file
     is parsed again only when its size, time or inode changed."""
-    sources = discover(config)
+    found: list[Problem] = []
+    sources = discover(config, found)
     cache = cache if cache is not None else {}
     setting = _config_key(config)
     keys = {rel: (_stat_key(config.root / rel), setting) for rel in sources}
@@ -134,7 +163,7 @@ def load_reports(config: SiteConfig, *, drafts: bool, future: bool, now: datetim
     for gone in set(cache) - set(keys):
         del cache[gone]
     results = [cache[rel][1] for rel in sources]
-    problems = [p for _, found in results for p in found]
+    problems = found + [p for _, reported in results for p in reported]
     published: list[Report] = []
     held_back: list[Report] = []
     for report, _ in results:

@@ -54,6 +54,12 @@ class Preview:
         try:
             report = self.builder.build()
         except BuildError as error:
+            time.sleep(QUIET_SECONDS / 2)  # let the watcher report a save still under way
+            if self._changed.is_set():
+                # Files changed while this build read them (a save half-written, a checkout in
+                # progress): the build that follows sees them whole; show its result instead.
+                self.log("build failed while files were still changing; building again")
+                return None
             self.problems = error.problems
             for problem in error.problems:
                 self.log(problem.format())

@@ -157,6 +157,10 @@ def _attachments(root: Path, report: Report, url: str, problems: list[Problem]) 
             problems.append(Problem(f"{kind} '{target}' is outside the report's folder", report.source, line,
                                     hint="put images and attachments in the report's folder or a subfolder of it"))
             continue
+        if (root / path).is_symlink() and not (root / path).resolve().is_relative_to(root):
+            problems.append(Problem(f"{kind} '{target}' is a symbolic link to something outside the site", report.source, line,
+                                    hint="copy the file into the site instead of linking to it"))
+            continue
         if not (root / path).is_file():
             problems.append(Problem(f"{kind} '{target}' not found (looked for {path})", report.source, line,
                                     hint="check the file name; paths are relative to the report's file"))

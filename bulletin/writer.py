@@ -41,6 +41,9 @@ class Output:
 
     def __enter__(self) -> "Output":
         self.target.parent.mkdir(parents=True, exist_ok=True)
+        old = self.target.parent / f".{self.target.name}.old"
+        if old.is_dir() and not self.target.exists():  # a swap was interrupted half-way: undo it
+            os.rename(old, self.target)
         if self.staging.exists():
             shutil.rmtree(self.staging)
         self.staging.mkdir()
@@ -104,6 +107,30 @@ class Output:
             del self.written[rel]
             return False
         return True
+
+    def keep_foreign(self, ours: set[str] | None) -> list[str]:
+        """Carry over files of the old output that bulletin did not write; returns their paths.
+
+        `ours` is what the previous build wrote (None when unknown: then a folder that looks
+        like a bulletin build counts as ours, anything else as foreign).
+        """
+        if not self.target.is_dir():
+            return []
+        if ours is None and (self.target / "sitemap.xml").is_file() and (self.target / "index.html").is_file():
+            return []
+        foreign = []
+        for folder, dirs, files in os.walk(self.target):
+            dirs.sort()
+            for name in sorted(files):
+                path = Path(folder, name)
+                rel = path.relative_to(self.target).as_posix()
+                if (ours is not None and rel in ours) or rel in self.written:
+                    continue
+                foreign.append(rel)
+                parent = self.staging / rel
+                parent.parent.mkdir(parents=True, exist_ok=True)
+                os.link(path, parent, follow_symlinks=False)
+        return sorted(foreign)
 
     def commit(self) -> None:
         """Swap the staging folder in; the old output is removed only after the swap."""

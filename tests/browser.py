@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
@@ -46,6 +47,8 @@ def wait_for_http(url: str, seconds: float = 30) -> None:
         try:
             with urllib.request.urlopen(url, timeout=2):
                 return
+        except urllib.error.HTTPError:
+            return  # an answer, even an error page, means the server is up
         except Exception as exc:  # noqa: BLE001 - anything but an answer means "not yet"
             if time.monotonic() > deadline:
                 raise AssertionError(f"{url} did not answer within {seconds} s: {exc}") from exc
