@@ -15,7 +15,7 @@ import posixpath
 from markupsafe import Markup
 from tqdm import tqdm
 
-from bulletin import feeds, pages, urls
+from bulletin import feeds, pages, search, urls
 from bulletin.config import SiteConfig, load_config
 from bulletin.content import Report, load_reports
 from bulletin.markdown import local_path
@@ -94,6 +94,11 @@ class Builder:
         out = MemoryOutput(self.files) if self.in_memory else Output(self.output)
         with out:
             page_count, feed_count, memo = render(site, out, progress, self.memo)
+            if isinstance(out, Output) and site.config.search:
+                # The index depends on every report page: make it again when any page changed.
+                if memo.pages != self.memo.pages or not out.keep_folder("pagefind", "search index"):
+                    search.index(self.root, out.staging)
+                    out.adopt("pagefind", "search index")
             if isinstance(out, Output):
                 foreign = out.keep_foreign(self._manifest())
                 if foreign and warnings is not None:

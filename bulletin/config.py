@@ -46,6 +46,7 @@ class SiteConfig:
     copyright: str
     theme: str
     trusted_html: bool
+    search: bool
     zones: tuple[Zone, ...]
 
     @property
@@ -152,6 +153,7 @@ _FIELDS: dict[str, tuple[Callable[..., Any], Any]] = {
     "copyright": (_text(), ""),
     "theme": (_theme, "default"),
     "trusted_html": (_boolean, False),
+    "search": (_boolean, True),
     "zones": (lambda v, fail: v, None),
 }
 _REQUIRED = ("title", "base_url", "zones")

@@ -97,6 +97,8 @@ def pages(site: Site, entries: Mapping[str, Markup]) -> Iterator[Page]:
     for month in site.months:
         yield from _paginated(site, month.articles, month.url, "archive_month.html", "archive-month", month.name,
                               entries, f"archive {month.name}", (home_feed,), extra={"group": month})
+    if config.search:
+        yield Page(urls.SEARCH, "search.html", "search", "搜索", "search page", (home_feed,))
     yield Page(urls.NOT_FOUND, "404.html", "not-found", "页面未找到", "404 page", (home_feed,))
 
 
@@ -108,7 +110,7 @@ def count(site: Site) -> int:
         return max(1, -(-len(group_articles) // per_page))
 
     lists = [site.articles] + [g.articles for g in (*site.zones, *site.tags, *site.reporters, *site.months)]
-    return sum(n(a) for a in lists) + len(site.articles) + len(site.years) + 5
+    return sum(n(a) for a in lists) + len(site.articles) + len(site.years) + 6
 
 
 def _paginated(

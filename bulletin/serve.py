@@ -13,6 +13,7 @@ import html
 import logging
 import mimetypes
 import os
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -25,6 +26,7 @@ from tornado import ioloop, web
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
+from bulletin import search
 from bulletin.build import BuildOptions, BuildReport, Builder
 from bulletin.config import CONFIG_NAME
 from bulletin.errors import BuildError, Problem
@@ -48,6 +50,9 @@ class Preview:
         self._last_change = 0.0
         self._stop = threading.Event()
         self.on_rebuilt: Callable[[], None] = lambda: None
+        self.search_files: dict[str, bytes] = {}
+        self._index_serial = 0
+        self._index_lock = threading.Lock()
 
     def build(self) -> BuildReport | None:
         started = time.perf_counter()
@@ -74,7 +79,39 @@ class Preview:
         self.problems = []
         self.prefix = self.builder.config.path_prefix if self.builder.config else "/"
         self.log(f"{report.summary()} (rebuilt in {time.perf_counter() - started:.2f} s)")
+        if self.builder.config and self.builder.config.search:
+            self._index_soon()
         return report
+
+    def _index_soon(self) -> None:
+        """Make the search index of the newest build in the background.
+
+        Pagefind reads every report page, which takes seconds on a large bulletin; pages
+        reload at once, and search catches up when the index is ready.
+        """
+        files = self.builder.files
+        self._index_serial += 1
+        serial = self._index_serial
+
+        def work() -> None:
+            with self._index_lock:
+                if serial != self._index_serial:
+                    return  # a newer build is waiting to be indexed
+                with tempfile.TemporaryDirectory(prefix="bulletin-search-") as folder:
+                    base = Path(folder)
+                    for rel, data in files.items():
+                        if rel.endswith(".html") and b"data-pagefind-body" in data:
+                            (base / rel).parent.mkdir(parents=True, exist_ok=True)
+                            (base / rel).write_bytes(data)
+                    try:
+                        search.index(self.root, base)
+                    except BuildError as error:
+                        self.log(error.problems[0].format())
+                        return
+                    bundle = base / "pagefind"
+                    self.search_files = {p.relative_to(base).as_posix(): p.read_bytes() for p in bundle.rglob("*") if p.is_file()}
+
+        threading.Thread(target=work, name="bulletin-search", daemon=True).start()
 
     def changed(self) -> None:
         self._last_change = time.monotonic()
@@ -160,6 +197,8 @@ class SiteHandler(web.RequestHandler):
         if not request_path.startswith(prefix):
             return self._not_found(include_body)
         files = self.preview.builder.files  # one build's files for the whole request
+        if request_path[len(prefix):].startswith("pagefind/"):
+            files = self.preview.search_files
         relative = self._resolve(files, request_path[len(prefix):])
         if relative is None:
             if not request_path.endswith("/") and self._resolve(files, request_path[len(prefix):] + "/"):

@@ -108,6 +108,20 @@ class Output:
             return False
         return True
 
+    def adopt(self, folder: str, source: str) -> None:
+        """Count files another program wrote into `folder` of the staging output as ours."""
+        for path in sorted((self.staging / folder).rglob("*")):
+            if path.is_file():
+                self.written[path.relative_to(self.staging).as_posix()] = source
+
+    def keep_folder(self, folder: str, source: str) -> bool:
+        """Carry a folder of the previous output over unchanged; False if there is none."""
+        old = self.target / folder
+        if not old.is_dir():
+            return False
+        files = [p for p in sorted(old.rglob("*")) if p.is_file() and not p.is_symlink()]
+        return all(self.keep(p.relative_to(self.target).as_posix(), source) for p in files)
+
     def keep_foreign(self, ours: set[str] | None) -> list[str]:
         """Carry over files of the old output that bulletin did not write; returns their paths.
 

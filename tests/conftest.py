@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -10,6 +11,8 @@ import pytest
 from bulletin.build import BuildOptions, build
 
 REPO = Path(__file__).resolve().parent.parent
+# Subprocesses (`python -m bulletin …`) run the code under test, wherever they start.
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 GOLDEN_SITE = FIXTURES / "golden-site"
 

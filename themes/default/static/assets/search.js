@@ -1,0 +1,99 @@
+/* The search page: Pagefind's index, searched word by word.
+ *
+ * Pagefind splits a Chinese query into segments and finds pages holding any of them, so a
+ * plain search for 量子计算机 would match every page with 机. Each Chinese word is searched as a
+ * quoted phrase instead ("高新区" finds exactly the reports containing 高新区), and a query of
+ * several words finds the reports that hold all of them.
+ */
+(function () {
+  "use strict";
+  var CJK = /[\u3400-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]/;
+  var PAGE = 10;
+  var root = document.getElementById("search");
+  if (!root) { return; }
+  var form = root.querySelector("form");
+  var input = root.querySelector("input[name=q]");
+  var status = root.querySelector(".search-status");
+  var list = root.querySelector(".search-results");
+  var more = root.querySelector(".search-more");
+  var bundle = root.getAttribute("data-bundle");
+  var pagefind = null;
+  var current = { ids: [], shown: 0, serial: 0 };
+
+  function words(query) {
+    var quoted = query.match(/"[^"]+"/g) || [];
+    var rest = query.replace(/"[^"]+"/g, " ").trim();
+    return quoted.concat(rest ? rest.split(/\s+/).map(function (w) { return CJK.test(w) ? '"' + w + '"' : w; }) : []);
+  }
+
+  function load() {
+    if (!pagefind) {
+      pagefind = import(bundle + "pagefind.js").then(function (module) {
+        return module.options({ bundlePath: bundle }).then(function () { return module; });
+      });
+    }
+    return pagefind;
+  }
+
+  function search(query) {
+    var serial = ++current.serial;
+    var terms = words(query);
+    list.innerHTML = "";
+    more.hidden = true;
+    if (!terms.length) { status.textContent = ""; return; }
+    status.textContent = "正在搜索……";
+    load().then(function (module) {
+      return Promise.all(terms.map(function (term) { return module.search(term); }));
+    }).then(function (answers) {
+      if (serial !== current.serial) { return; }
+      // Reports holding every word, in the order of the first word's ranking.
+      var ids = answers[0].results.map(function (r) { return r; });
+      answers.slice(1).forEach(function (answer) {
+        var keep = {};
+        answer.results.forEach(function (r) { keep[r.id] = true; });
+        ids = ids.filter(function (r) { return keep[r.id]; });
+      });
+      current.ids = ids;
+      current.shown = 0;
+      status.textContent = ids.length ? "找到 " + ids.length + " 篇报道" : "没有找到包含“" + query + "”的报道";
+      show();
+    }).catch(function () {
+      status.textContent = "搜索暂时不可用。";
+    });
+  }
+
+  function show() {
+    var serial = current.serial;
+    var batch = current.ids.slice(current.shown, current.shown + PAGE);
+    current.shown += batch.length;
+    Promise.all(batch.map(function (r) { return r.data(); })).then(function (pages) {
+      if (serial !== current.serial) { return; }
+      pages.forEach(function (data) {
+        var item = document.createElement("li");
+        var link = document.createElement("a");
+        link.href = data.url;
+        link.textContent = data.meta.title || data.url;
+        var heading = document.createElement("h2");
+        heading.className = "search-result-title";
+        heading.appendChild(link);
+        var excerpt = document.createElement("p");
+        excerpt.className = "search-excerpt";
+        excerpt.innerHTML = data.excerpt;  // Pagefind's text, escaped, with <mark> around matches
+        item.appendChild(heading);
+        item.appendChild(excerpt);
+        list.appendChild(item);
+      });
+      more.hidden = current.shown >= current.ids.length;
+    });
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var query = input.value.trim();
+    history.replaceState(null, "", "?q=" + encodeURIComponent(query));
+    search(query);
+  });
+  more.addEventListener("click", show);
+  var initial = new URLSearchParams(window.location.search).get("q");
+  if (initial) { input.value = initial; search(initial.trim()); }
+})();
