@@ -20,6 +20,7 @@ from bulletin.config import SiteConfig, load_config
 from bulletin.content import Report, load_reports
 from bulletin.markdown import local_path
 from bulletin.errors import BuildError, Problem
+from bulletin.images import Images
 from bulletin.incremental import Memo, fingerprint
 from bulletin.model import Site
 from bulletin.taxonomy import assemble
@@ -79,7 +80,8 @@ class Builder:
             warnings.extend(unused_files(config, [*reports, *held_back]))
         # Check what the readable reports say about each other too, so one run shows everything.
         try:
-            site = assemble(config, reports, held_back, warnings, broken={p.path for p in problems if p.path})
+            site = assemble(config, reports, held_back, warnings, broken={p.path for p in problems if p.path},
+                            images=Images(self.root, self.root / CACHE_DIR / "images"))
         except BuildError as error:
             problems.extend(error.problems)
         if problems:

@@ -35,6 +35,8 @@ class FeedContent:
             def absolute(tag: str, attribute: str, value: str) -> str:
                 if attribute in ("href", "src"):
                     return urljoin(page, value)
+                if attribute == "srcset":
+                    return ", ".join(" ".join([urljoin(page, c.split()[0]), *c.split()[1:]]) for c in value.split(",") if c.strip())
                 return value
 
             self._cache[key] = nh3.clean(

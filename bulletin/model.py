@@ -87,6 +87,7 @@ class Article:
     image_url: str | None = None  # the lead image: site-relative, or an absolute http(s) URL
     # Files beside the report that it shows (lead and body images): (source, output path).
     attachments: tuple[tuple[str, str], ...] = ()
+    picture: object = None  # the lead image in several widths (images.Picture), when resized
 
     # Shortcuts for templates.
     @property

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import replace
-from html import escape
+import re
+from html import escape, unescape
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Sequence
 
@@ -16,7 +17,8 @@ from bulletin import urls
 from bulletin.config import SiteConfig
 from bulletin.content import Report
 from bulletin.errors import BuildError, Problem
-from bulletin.model import Article, Group, Site, Term
+from bulletin.images import Images, Picture
+from bulletin.model import Article, Body, Group, Site, Term
 from bulletin.markdown import REPORT_LINK, local_path
 from bulletin.slugs import slugify
 
@@ -47,7 +49,8 @@ def article_url(config: SiteConfig, report: Report) -> tuple[str, str]:
 
 
 def assemble(config: SiteConfig, reports: Sequence[Report], unpublished: Sequence[Report] = (),
-             warnings: list[Problem] | None = None, broken: set[str] = frozenset()) -> Site:  # type: ignore[assignment]
+             warnings: list[Problem] | None = None, broken: set[str] = frozenset(),  # type: ignore[assignment]
+             images: Images | None = None) -> Site:
     """Gather the Site; raises BuildError with every problem; appends warnings to `warnings`.
 
     `broken` names report files that could not be read: links to them are not reported again.
@@ -64,10 +67,13 @@ def assemble(config: SiteConfig, reports: Sequence[Report], unpublished: Sequenc
         meta = report.meta
         slug, url = article_url(config, report)
         image_url, attachments = _attachments(config.root, report, url, problems)
+        picture, body = None, report.body
+        if images is not None:
+            picture, body, attachments = _pictures(images, report, url, image_url, attachments, config.path_prefix, problems)
         article = Article(
             source=report.source,
             meta=meta,
-            body=report.body,
+            body=body,
             slug=slug,
             url=url,
             zone_url=urls.zone(meta.zone.slug),
@@ -75,6 +81,7 @@ def assemble(config: SiteConfig, reports: Sequence[Report], unpublished: Sequenc
             reporters=tuple(reporter_terms[n] for n in meta.reporters),
             image_url=image_url,
             attachments=attachments,
+            picture=picture,
         )
         if url in by_url:
             other = by_url[url]
@@ -169,6 +176,33 @@ def _attachments(root: Path, report: Report, url: str, problems: list[Problem]) 
         if is_lead:
             lead = found[path]
     return lead, tuple(sorted(found.items()))
+
+
+def _pictures(images: Images, report: Report, url: str, lead_url: str | None, attachments: tuple[tuple[str, str], ...],
+              prefix: str, problems: list[Problem]) -> tuple[Picture | None, Body, tuple[tuple[str, str], ...]]:
+    """Resize the report's local images; body images become <picture> elements."""
+    lines = {l.path: l.line for l in report.body.links if l.path}
+    pictures: dict[str, Picture] = {}
+    files = list(attachments)
+    for source, target in attachments:
+        made = images.picture(source, target, report.source, lines.get(source, report.meta.image_line or 1))
+        if isinstance(made, Problem):
+            problems.append(made)
+        elif made is not None:
+            pictures[target] = made
+            files.extend((v.cache, v.url) for v in made.files)
+    html = report.body.html
+    folder = url
+    for link in report.body.links:
+        if link.is_image and link.path:
+            target = folder + PurePosixPath(link.path).relative_to(PurePosixPath(report.source).parent).as_posix()
+            picture = pictures.get(target)
+            if picture is None:
+                continue
+            pattern = re.compile(r'<img src="' + re.escape(escape(link.target)) + r'" alt="([^"]*)"(?: title="([^"]*)")?>')
+            html = pattern.sub(lambda m: picture.html(lambda u: prefix + u, unescape(m.group(1)), unescape(m.group(2) or "")), html)
+    lead = pictures.get(lead_url) if lead_url else None
+    return lead, replace(report.body, html=html), tuple(sorted(set(files)))
 
 
 def _resolve_report_links(article: Article, by_source: dict[str, Article], unpublished: dict[str, str],

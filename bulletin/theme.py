@@ -7,6 +7,7 @@ site overrides any single template by giving a file of the same name.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import traceback
 from datetime import datetime
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from bulletin.config import SiteConfig
 from bulletin.errors import BuildError, Problem
@@ -21,6 +23,12 @@ from bulletin.incremental import theme_fingerprint
 from bulletin.urls import Links
 
 WEEKDAYS = "一二三四五六日"
+
+
+def json_ld(value: Any) -> Markup:
+    """JSON for a <script type="application/ld+json"> block: nothing in it can end the script."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
 def zh_date(value: datetime) -> str:
@@ -51,6 +59,9 @@ class Theme:
             zh_datetime=lambda d: zh_datetime(d.astimezone(tz)),
             iso=lambda d: d.astimezone(tz).isoformat(),
             ymd=lambda d: d.astimezone(tz).strftime("%Y-%m-%d"),
+            json_ld=json_ld,
+            person=lambda name: {"@type": "Person", "name": name},
+            list_item=lambda article, absolute: {"@type": "ListItem", "url": absolute(article.url), "name": article.title},
         )
         self._asset_versions: dict[str, str] = {}
         # Every page depends on the templates, the static files (their versions are in links)

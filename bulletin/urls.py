@@ -75,4 +75,6 @@ class Links:
         return self.prefix + url
 
     def absolute(self, url: str) -> str:
+        if "://" in url:
+            return url
         return self.base_url + url

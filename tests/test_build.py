@@ -127,7 +127,13 @@ def test_article_page_shows_what_readers_expect(golden_build: Path) -> None:
     assert '<span class="caption">重大项目集中开工现场</span> <span class="credit">图片来源：重庆高新区</span>' in html
     assert 'src="/gaoxin/2021/03/chong-qing-gao-xin-qu-zhong-da-xiang-mu-ji-zhong-kai-gong/photos/kaigong.png"' in html
     assert "<figcaption>项目效果图：西部科学城核心区</figcaption>" in html
-    assert "<script" not in html and "alert(" not in html
+    body = html.split('<div class="report-body">')[1].split("</div>")[0]
+    assert "<script" not in body and "alert(" not in html  # the raw HTML's script was removed
+    # Images come in several widths, WebP first, with their size (no layout shift).
+    assert ('<source type="image/webp" srcset="/gaoxin/2021/03/chong-qing-gao-xin-qu-zhong-da-xiang-mu-ji-zhong-kai-gong/photos/kaigong-480w.webp 480w, '
+            '/gaoxin/2021/03/chong-qing-gao-xin-qu-zhong-da-xiang-mu-ji-zhong-kai-gong/photos/kaigong-960w.webp 960w, '
+            '/gaoxin/2021/03/chong-qing-gao-xin-qu-zhong-da-xiang-mu-ji-zhong-kai-gong/photos/kaigong-1200w.webp 1200w"') in html
+    assert 'width="1200" height="600" alt="重大项目集中开工现场" loading="eager"' in html
     assert 'rel="prev">贵阳高新区：“双第一”背后的发展密码' in html  # the newest report has no next
     assert 'rel="next"' not in html
     related = html.split('id="related-title"')[1]

@@ -1,0 +1,118 @@
+"""Responsive images: each local image of a report resized to a few widths, with WebP beside.
+
+Resized files are kept in the site's cache folder under a name made from the source's bytes,
+so an image is resized once, not at every build. Output files sit beside the original in the
+report's folder (photo.png → photo-480w.png, photo-480w.webp, …).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import io
+import posixpath
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from bulletin.errors import Problem
+
+WIDTHS = (480, 960, 1600)
+RASTER = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP", ".gif": "GIF"}
+VERSION = "1"  # bump when the resizing changes, so cached files are made again
+
+
+@dataclass(frozen=True)
+class Variant:
+    url: str  # site-relative, like the page URLs
+    width: int
+    cache: str  # the file in the cache folder
+
+
+@dataclass(frozen=True)
+class Picture:
+    """An image in several widths; `url` is the original, shown where nothing else fits."""
+
+    url: str
+    width: int
+    height: int
+    fallback: tuple[Variant, ...]  # the original's format
+    webp: tuple[Variant, ...]
+
+    @property
+    def files(self) -> tuple[Variant, ...]:
+        return self.fallback + self.webp
+
+    def srcset(self, href, variants: tuple[Variant, ...]) -> str:  # type: ignore[no-untyped-def]
+        return ", ".join(f"{href(v.url)} {v.width}w" for v in variants)
+
+    def html(self, href, alt: str, title: str = "", sizes: str = "(min-width: 40em) 40em, 100vw", lazy: bool = True) -> str:  # type: ignore[no-untyped-def]
+        """<picture> markup with WebP first, width and height (no layout shift), lazy loading
+        unless it is the lead image (shown at once)."""
+        loading = "lazy" if lazy else "eager"
+        title_attr = f' title="{html.escape(title)}"' if title else ""
+        webp = f'<source type="image/webp" srcset="{self.srcset(href, self.webp)}" sizes="{sizes}">' if self.webp else ""
+        srcset = f' srcset="{self.srcset(href, self.fallback)}" sizes="{sizes}"' if self.fallback else ""
+        return (f'<picture>{webp}<img src="{html.escape(href(self.url))}"{srcset} width="{self.width}" height="{self.height}" '
+                f'alt="{html.escape(alt)}"{title_attr} loading="{loading}" decoding="async"></picture>')
+
+
+class Images:
+    """Makes Pictures for local images, caching the resized files in `cache`."""
+
+    def __init__(self, root: Path, cache: Path):
+        self.root = root
+        self.cache = cache
+        self._done: dict[tuple[str, str], Picture | Problem] = {}
+
+    def picture(self, source: str, url: str, report: str, line: int) -> Picture | Problem | None:
+        """A Picture for the image file `source` (site-relative) published at `url`; None for
+        files that are not raster images (SVG is shown as it is)."""
+        suffix = posixpath.splitext(source)[1].lower()
+        if suffix not in RASTER:
+            return None
+        key = (source, url)
+        if key not in self._done:
+            self._done[key] = self._make(source, url, suffix, report, line)
+        return self._done[key]
+
+    def _make(self, source: str, url: str, suffix: str, report: str, line: int) -> Picture | Problem:
+        data = (self.root / source).read_bytes()
+        digest = hashlib.sha256(data + VERSION.encode()).hexdigest()[:20]
+        try:
+            with Image.open(io.BytesIO(data)) as opened:
+                image = ImageOps.exif_transpose(opened)
+                image.load()
+        except UnidentifiedImageError:
+            return Problem(f"'{source}' is not an image bulletin can read", report, line,
+                           hint="save it again as JPEG, PNG, GIF or WebP")
+        except (OSError, ValueError, Image.DecompressionBombError) as exc:
+            return Problem(f"cannot read the image '{source}': {exc}", report, line,
+                           hint="save it again as JPEG, PNG, GIF or WebP")
+        width, height = image.size
+        stem = posixpath.splitext(url)[0]
+        fallback: list[Variant] = []
+        webp: list[Variant] = []
+        for target in [w for w in WIDTHS if w < width] + [width]:
+            size = (target, max(1, round(height * target / width)))
+            for kind, bucket, ext in ((RASTER[suffix], fallback, suffix), ("WEBP", webp, ".webp")):
+                cached = self.cache / f"{digest}-{target}{ext}"
+                if not cached.exists():
+                    self._write(image, size, kind, cached)
+                bucket.append(Variant(f"{stem}-{target}w{ext}", target, str(cached)))
+        return Picture(url, width, height, tuple(fallback), tuple(webp))
+
+    @staticmethod
+    def _write(image: Image.Image, size: tuple[int, int], kind: str, path: Path) -> None:
+        resized = image if image.size == size else image.resize(size, Image.Resampling.LANCZOS)
+        if kind == "JPEG" and resized.mode not in ("RGB", "L"):
+            resized = resized.convert("RGB")
+        buffer = io.BytesIO()
+        options = {"JPEG": {"quality": 82, "optimize": True, "progressive": True}, "WEBP": {"quality": 80, "method": 4},
+                   "PNG": {"optimize": True}}.get(kind, {})
+        resized.save(buffer, kind, **options)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(path.suffix + ".part")
+        partial.write_bytes(buffer.getvalue())
+        partial.replace(path)  # a cache file is whole or absent
