@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
+import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -15,11 +17,12 @@ import posixpath
 from markupsafe import Markup
 from tqdm import tqdm
 
-from bulletin import feeds, pages, search, urls
+from bulletin import __version__, feeds, pages, search, urls
 from bulletin.config import SiteConfig, load_config
 from bulletin.content import Report, load_reports
-from bulletin.markdown import local_path
+from bulletin.markdown import RENDERER_VERSION, local_path
 from bulletin.errors import BuildError, Problem
+from bulletin.images import VERSION as IMAGES_VERSION
 from bulletin.images import Images
 from bulletin.incremental import Memo, fingerprint
 from bulletin.model import Site
@@ -30,6 +33,7 @@ from bulletin.writer import MemoryOutput, Output
 
 
 CACHE_DIR = ".bulletin-cache"  # hidden folder of the site that keeps what builds may reuse
+_STATE_VERSION = (__version__, RENDERER_VERSION, IMAGES_VERSION, sys.version_info[:2])
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,7 @@ class Builder:
         started = time.perf_counter()
         if not self.in_memory:
             check_output_location(self.root, self.output)
+            self._load_state()
         site = self.load(warnings)
         out = MemoryOutput(self.files) if self.in_memory else Output(self.output)
         with out:
@@ -110,11 +115,48 @@ class Builder:
             out.commit()
         if isinstance(out, Output):
             self._save_manifest(set(out.written))
+            self._save_state()
         self.memo = memo
         if isinstance(out, MemoryOutput):
             self.files = out.files
         return BuildReport(len(site.articles), page_count, feed_count, len(out.written), time.perf_counter() - started)
 
+
+    # What a later `bulletin build` may reuse: parsed reports (bodies in files of their own, read
+    # only when a page needs them) and the fingerprints of the pages of this output folder.
+    def _state_path(self) -> Path:
+        key = hashlib.sha1(str(self.output).encode()).hexdigest()[:16]
+        return self.root / CACHE_DIR / f"state-{key}.pickle"
+
+    def _load_state(self) -> None:
+        if self.cache or not self.output.is_dir():
+            return
+        try:
+            with open(self._state_path(), "rb") as handle:
+                state = pickle.load(handle)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            return  # no state, or one from another version: build from scratch
+        if state.get("version") == _STATE_VERSION and state.get("output") == str(self.output):
+            self.cache, self.memo = state["cache"], state["memo"]
+
+    def _save_state(self) -> None:
+        bodies = self.root / CACHE_DIR / "bodies"
+        try:
+            for source, (key, (report, problems)) in list(self.cache.items()):
+                if report is not None and report.body.html_text is not None:
+                    self.cache[source] = (key, (replace(report, body=report.body.stored(bodies)), problems))
+            path = self._state_path()
+            partial = path.with_suffix(".part")
+            with open(partial, "wb") as handle:
+                pickle.dump({"version": _STATE_VERSION, "output": str(self.output), "cache": self.cache, "memo": self.memo},
+                            handle, protocol=pickle.HIGHEST_PROTOCOL)
+            partial.replace(path)
+            used = {r.body.html_file for _, (r, _) in self.cache.values() if r is not None}
+            for stale in bodies.glob("*/*.html"):
+                if str(stale) not in used:
+                    stale.unlink()
+        except OSError:
+            pass  # a read-only site still builds; the next build just starts from scratch
 
     def _manifest_path(self) -> Path:
         key = hashlib.sha1(str(self.output).encode()).hexdigest()[:16]

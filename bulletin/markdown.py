@@ -192,8 +192,8 @@ def render(text: str, first_line: int = 1, summary_length: int = 120, trusted_ht
     if has_raw_html and not trusted_html:
         html = sanitize(html)
     all_text = "".join(plain)
-    return Body(
-        html=html,
+    return Body.of(
+        html,
         summary=make_summary(paragraphs, summary_length),
         headings=tuple(headings),
         links=tuple(links),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from pathlib import Path
 
 from bulletin.config import SiteConfig, Zone
 
@@ -27,14 +29,44 @@ class Link:
 
 @dataclass(frozen=True)
 class Body:
-    """A report body rendered once: HTML plus what lists and feeds need from it."""
+    """A report body rendered once: HTML plus what lists and feeds need from it.
 
-    html: str
+    The HTML may live in a file of the build cache (`html_file`) until a page needs it, so a
+    rebuild that renders few pages reads few bodies.
+    """
+
+    html_text: str | None
     summary: str
     headings: tuple[Heading, ...]
     links: tuple[Link, ...]
     cjk_chars: int
     latin_words: int
+    digest: str = ""  # of the HTML: changes whenever the HTML does
+    html_file: str | None = None
+
+    @classmethod
+    def of(cls, html: str, **fields: object) -> "Body":
+        return cls(html_text=html, digest=hashlib.blake2b(html.encode(), digest_size=16).hexdigest(), **fields)  # type: ignore[arg-type]
+
+    @property
+    def html(self) -> str:
+        if self.html_text is None:
+            assert self.html_file is not None
+            object.__setattr__(self, "html_text", Path(self.html_file).read_text(encoding="utf-8"))
+        return self.html_text  # type: ignore[return-value]
+
+    def with_html(self, html: str) -> "Body":
+        return replace(self, html_text=html, html_file=None, digest=hashlib.blake2b(html.encode(), digest_size=16).hexdigest())
+
+    def stored(self, folder: Path) -> "Body":
+        """This body with its HTML in a file under `folder` (written once) instead of in memory."""
+        path = folder / self.digest[:2] / f"{self.digest}.html"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_suffix(".part")
+            partial.write_text(self.html, encoding="utf-8")
+            partial.replace(path)
+        return replace(self, html_text=None, html_file=str(path))
 
     @property
     def reading_minutes(self) -> int:

@@ -191,6 +191,8 @@ def _pictures(images: Images, report: Report, url: str, lead_url: str | None, at
         elif made is not None:
             pictures[target] = made
             files.extend((v.cache, v.url) for v in made.files)
+    if not pictures or not any(l.is_image for l in report.body.links):
+        return None if not lead_url else pictures.get(lead_url), report.body, tuple(sorted(set(files)))
     html = report.body.html
     folder = url
     for link in report.body.links:
@@ -202,7 +204,8 @@ def _pictures(images: Images, report: Report, url: str, lead_url: str | None, at
             pattern = re.compile(r'<img src="' + re.escape(escape(link.target)) + r'" alt="([^"]*)"(?: title="([^"]*)")?>')
             html = pattern.sub(lambda m: picture.html(lambda u: prefix + u, unescape(m.group(1)), unescape(m.group(2) or "")), html)
     lead = pictures.get(lead_url) if lead_url else None
-    return lead, replace(report.body, html=html), tuple(sorted(set(files)))
+    body = report.body if html == report.body.html else report.body.with_html(html)
+    return lead, body, tuple(sorted(set(files)))
 
 
 def _resolve_report_links(article: Article, by_source: dict[str, Article], unpublished: dict[str, str],
@@ -228,7 +231,7 @@ def _resolve_report_links(article: Article, by_source: dict[str, Article], unpub
                                     article.source, link.line, hint="check the file name; paths are relative to the report's file"))
             continue
         html = html.replace(f'href="{escape(REPORT_LINK + link.path)}', f'href="{escape(prefix + url)}')
-    return replace(article, body=replace(article.body, html=html))
+    return replace(article, body=article.body.with_html(html))
 
 
 def _term_groups(terms: dict[str, Term], members: dict[str, list[Article]]) -> tuple[Group, ...]:

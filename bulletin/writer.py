@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import filecmp
 import os
 import shutil
 from pathlib import Path, PurePosixPath
@@ -91,7 +92,15 @@ class Output:
             return False
 
     def copy(self, rel: str, path: Path, source: str) -> None:
-        shutil.copyfile(path, self._place(rel, source))
+        target = self._place(rel, source)
+        old = self.target / rel
+        try:
+            if not old.is_symlink() and old.stat().st_size == path.stat().st_size and filecmp.cmp(old, path, shallow=False):
+                os.link(old, target)  # the same bytes: keep the published file and its mtime
+                return
+        except OSError:
+            pass
+        shutil.copyfile(path, target)
 
     def keep(self, rel: str, source: str) -> bool:
         """Carry the previous build's file over unchanged (a hard link: no copy, same mtime).

@@ -36,14 +36,21 @@ EDITS: dict[str, Callable[[Path], None]] = {
 }
 
 
-@pytest.mark.parametrize("in_memory", [False, True], ids=["disk", "memory"])
-def test_every_kind_of_edit_rebuilds_to_exactly_a_cold_build(site_copy: Path, tmp_path: Path, in_memory: bool) -> None:
+@pytest.mark.parametrize("mode", ["disk", "memory", "cache"])
+def test_every_kind_of_edit_rebuilds_to_exactly_a_cold_build(site_copy: Path, tmp_path: Path, mode: str) -> None:
+    """disk: one Builder rebuilding; memory: the preview's builder; cache: a new Builder each
+    time, as separate `bulletin build` runs, reusing the site's .bulletin-cache."""
     output = tmp_path / "incremental"
+    in_memory = mode == "memory"
     builder = Builder(site_copy, output, in_memory=in_memory)
     builder.build()
     for name, edit in EDITS.items():
         edit(site_copy)
+        if mode == "cache":
+            builder = Builder(site_copy, output)
         builder.build()
+        if mode == "cache":
+            assert builder.memo.pages, "the cache was not used"
         cold = tmp_path / f"cold-{len(name)}-{abs(hash(name))}"
         build(site_copy, cold)
         expected = _snapshot(cold)
@@ -65,3 +72,16 @@ def test_unchanged_pages_are_not_rewritten(site_copy: Path, tmp_path: Path) -> N
     assert "2021/03/na-di-ji-kai-gong-qing-dao-gao-xin-qu-xiang-mu-luo-di-shi-xian-jia-su-pao/index.html" in changed
     assert "zones/guiyang/index.html" not in changed and "2020/12/guiyang-2020-zhao-shang/index.html" not in changed
     assert len(changed) < len(after) / 2
+
+
+def test_a_later_run_reuses_the_cache_and_rewrites_only_what_changed(site_copy: Path, tmp_path: Path) -> None:
+    output = tmp_path / "out"
+    Builder(site_copy, output).build()
+    assert (site_copy / ".bulletin-cache").is_dir()
+    before = {p: p.stat().st_mtime_ns for p in output.rglob("*") if p.is_file()}
+    builder = Builder(site_copy, output)
+    builder.build()  # nothing changed
+    after = {p: p.stat().st_mtime_ns for p in output.rglob("*") if p.is_file()}
+    assert after == before
+    assert all(r is not None and r.body.html_text is None for _, (r, _) in builder.cache.values()), \
+        "a rebuild with nothing to render read report bodies"
