@@ -98,14 +98,20 @@ class Builder:
             check_output_location(self.root, self.output)
             self._load_state()
         site = self.load(warnings)
-        out = MemoryOutput(self.files) if self.in_memory else Output(self.output)
+        # A rebuild that knows what the last build wrote patches the output in place.
+        previous = self._manifest() if self.memo.pages and not self.in_memory else None
+        out = MemoryOutput(self.files) if self.in_memory else Output(self.output, previous)
+        reindex = False
         with out:
             page_count, feed_count, memo = render(site, out, progress, self.memo)
             if isinstance(out, Output) and site.config.search:
                 # The index depends on every report page: make it again when any page changed.
-                if memo.pages != self.memo.pages or not out.keep_folder("pagefind", "search index"):
+                changed = memo.pages != self.memo.pages
+                kept = out.keep_folder(urls.SEARCH_BUNDLE.rstrip("/"), "search index")
+                if not out.patching and (changed or not kept):
                     search.index(self.root, out.staging)
-                    out.adopt("pagefind", "search index")
+                    out.adopt(urls.SEARCH_BUNDLE.rstrip("/"), "search index")
+                reindex = out.patching and (changed or not kept)
             if isinstance(out, Output):
                 foreign = out.keep_foreign(self._manifest())
                 if foreign and warnings is not None:
@@ -113,10 +119,16 @@ class Builder:
                     warnings.append(Problem(f"kept {len(foreign)} file{'s' if len(foreign) > 1 else ''} in the output that bulletin did not write: {shown}",
                                             hint="put files that belong to the site in static/; delete the others", severity="warning"))
             out.commit()
+        if reindex:  # the pages are in place: index them beside, then swap the index in
+            assert isinstance(out, Output)
+            for rel in [r for r in out.written if r.startswith(urls.SEARCH_BUNDLE)]:
+                del out.written[rel]
+            for rel in search.reindex(self.root, self.output):
+                out.written[rel] = "search index"
+        self.memo = memo
         if isinstance(out, Output):
             self._save_manifest(set(out.written))
             self._save_state()
-        self.memo = memo
         if isinstance(out, MemoryOutput):
             self.files = out.files
         return BuildReport(len(site.articles), page_count, feed_count, len(out.written), time.perf_counter() - started)

@@ -18,6 +18,7 @@ from bulletin.config import SiteConfig
 from bulletin.errors import BuildError, Problem
 from bulletin.frontmatter import ZoneIndex, parse_meta, split
 from bulletin.model import Body, Meta
+from bulletin.slugs import slugify
 
 REPORT_SUFFIX = ".md"
 PARALLEL_THRESHOLD = 300  # below this, starting workers costs more than it saves
@@ -30,6 +31,11 @@ class Report:
     source: str
     meta: Meta
     body: Body
+    slug: str  # its `slug`, else the pinyin of its title, else of its file name
+
+
+def report_slug(source: str, meta: Meta) -> str:
+    return meta.slug or slugify(meta.title) or slugify(source.rsplit("/", 1)[-1][:-3]) or "report"
 
 
 def discover(config: SiteConfig, problems: list[Problem] | None = None) -> list[str]:
@@ -108,7 +114,7 @@ def parse_report(rel: str, config: SiteConfig, zones: ZoneIndex) -> tuple[Report
     if not parts.body.strip():
         return None, [Problem("the report has no body text", rel, parts.body_line - 1, hint="write the report below the closing '---'")]
     body = markdown.render(parts.body, parts.body_line, config.summary_length, config.trusted_html, rel)
-    return Report(rel, meta, body), problems
+    return Report(rel, meta, body, report_slug(rel, meta)), problems
 
 
 # Worker-process state, set once per worker by _init_worker.

@@ -36,3 +36,24 @@ def index(site: Path, folder: Path) -> None:
     if result.returncode != 0:
         detail = (result.stderr or result.stdout).strip().splitlines()[-3:]
         raise BuildError([Problem(f"Pagefind could not index the site: {' / '.join(detail)}", hint="run again with --debug")])
+
+
+def reindex(site: Path, output: Path) -> list[str]:
+    """Index the published `output` again and swap the new index in; returns its files."""
+    fresh = output.parent / f".{output.name}.search"
+    if fresh.exists():
+        shutil.rmtree(fresh)
+    pagefind = find_pagefind(site)
+    if pagefind is None:
+        raise BuildError([Problem("search is on, but Pagefind is not installed", "bulletin.yaml", hint=INSTALL_HINT)])
+    result = subprocess.run([str(pagefind), "--site", str(output), "--output-path", str(fresh / "pagefind")],
+                            capture_output=True, text=True, timeout=3600)
+    if result.returncode != 0:
+        detail = (result.stderr or result.stdout).strip().splitlines()[-3:]
+        raise BuildError([Problem(f"Pagefind could not index the site: {' / '.join(detail)}", hint="run again with --debug")])
+    current = output / "pagefind"
+    if current.exists():
+        os.rename(current, fresh / "old")
+    os.rename(fresh / "pagefind", current)
+    shutil.rmtree(fresh)
+    return sorted(p.relative_to(output).as_posix() for p in current.rglob("*") if p.is_file())

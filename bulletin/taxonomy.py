@@ -43,9 +43,7 @@ def term_slugs(names: Iterable[str], fallback: str) -> dict[str, str]:
 
 def article_url(config: SiteConfig, report: Report) -> tuple[str, str]:
     """(slug, URL) of a report: its `slug`, else the pinyin of its title, else of its file name."""
-    meta = report.meta
-    slug = meta.slug or slugify(meta.title) or slugify(report.source.rsplit("/", 1)[-1][:-3]) or "report"
-    return slug, urls.article(meta.date.astimezone(config.tz), slug)
+    return report.slug, urls.article(report.meta.date.astimezone(config.tz), report.slug)
 
 
 def assemble(config: SiteConfig, reports: Sequence[Report], unpublished: Sequence[Report] = (),

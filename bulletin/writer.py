@@ -9,6 +9,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import filecmp
+import json
 import os
 import shutil
 from pathlib import Path, PurePosixPath
@@ -17,6 +18,7 @@ from types import TracebackType
 from bulletin.errors import BuildError, Problem
 
 _RENAME_EXCHANGE = 2
+JOURNAL = ".bulletin-journal.json"
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -32,29 +34,44 @@ def _exchange(a: Path, b: Path) -> bool:
 
 
 class Output:
-    """Collects the files of one build; `commit` makes them the output folder."""
+    """Collects the files of one build; `commit` makes them the output folder.
 
-    def __init__(self, target: Path):
+    A full build stages every file and swaps the staging folder in at once. A patch build
+    (`previous` = what the last build wrote) stages only new or changed files; `commit` writes
+    a journal, moves them in and removes the files of the last build that are gone. If it is
+    cut off half-way, the next build finishes the journal before anything else. Either way, a
+    build that fails before `commit` leaves the output exactly as it was.
+    """
+
+    def __init__(self, target: Path, previous: set[str] | None = None):
         self.target = target.absolute()
         self.staging = self.target.parent / f".{self.target.name}.staging"
+        self.previous = previous if previous is not None and self.target.is_dir() else None
         self.written: dict[str, str] = {}  # output path → what produced it
+        self.staged: list[str] = []  # in patch mode: files to move into the output
         self._dirs: set[str] = set()
+
+    @property
+    def patching(self) -> bool:
+        return self.previous is not None
 
     def __enter__(self) -> "Output":
         self.target.parent.mkdir(parents=True, exist_ok=True)
         old = self.target.parent / f".{self.target.name}.old"
         if old.is_dir() and not self.target.exists():  # a swap was interrupted half-way: undo it
             os.rename(old, self.target)
+        if (self.staging / JOURNAL).is_file():  # a patch was interrupted half-way: finish it
+            self._replay()
         if self.staging.exists():
             shutil.rmtree(self.staging)
         self.staging.mkdir()
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        if self.staging.exists():
+        if self.staging.exists() and not (self.staging / JOURNAL).is_file():
             shutil.rmtree(self.staging, ignore_errors=True)
 
-    def _place(self, rel: str, source: str) -> Path:
+    def _claim(self, rel: str, source: str) -> None:
         path = PurePosixPath(rel)
         if path.is_absolute() or ".." in path.parts or not path.parts or rel.endswith("/"):
             raise BuildError([Problem(f"refusing to write '{rel}': it is outside the output folder", source)])
@@ -64,16 +81,31 @@ class Output:
                          hint="give one of them a different slug, or rename the static file")]
             )
         self.written[rel] = source
-        parent = str(path.parent)
+
+    def _place(self, rel: str, source: str) -> Path:
+        self._claim(rel, source)
+        parent = str(PurePosixPath(rel).parent)
         if parent not in self._dirs:
             (self.staging / parent).mkdir(parents=True, exist_ok=True)
             self._dirs.add(parent)
+        if self.patching:
+            self.staged.append(rel)
         return self.staging / rel
+
+    def _unchanged(self, rel: str, source: str) -> bool:
+        """In a patch build, count a file whose bytes did not change as written, untouched."""
+        if self.patching:
+            self._claim(rel, source)
+            return True
+        return False
 
     def write(self, rel: str, data: str | bytes, source: str) -> None:
         payload = data.encode("utf-8") if isinstance(data, str) else data
+        same = self._same_as_before(rel, payload)
+        if same and self._unchanged(rel, source):
+            return
         target = self._place(rel, source)
-        if self._same_as_before(rel, payload):
+        if same:
             try:
                 os.link(self.target / rel, target)  # unchanged bytes keep their file and mtime
                 return
@@ -92,24 +124,32 @@ class Output:
             return False
 
     def copy(self, rel: str, path: Path, source: str) -> None:
-        target = self._place(rel, source)
         old = self.target / rel
         try:
-            if not old.is_symlink() and old.stat().st_size == path.stat().st_size and filecmp.cmp(old, path, shallow=False):
+            same = not old.is_symlink() and old.stat().st_size == path.stat().st_size and filecmp.cmp(old, path, shallow=False)
+        except OSError:
+            same = False
+        if same and self._unchanged(rel, source):
+            return
+        target = self._place(rel, source)
+        if same:
+            try:
                 os.link(old, target)  # the same bytes: keep the published file and its mtime
                 return
-        except OSError:
-            pass
+            except OSError:
+                pass
         shutil.copyfile(path, target)
 
     def keep(self, rel: str, source: str) -> bool:
-        """Carry the previous build's file over unchanged (a hard link: no copy, same mtime).
+        """Carry the previous build's file over unchanged (no copy, same mtime).
 
         False when there is no such file, and the caller writes it instead.
         """
         old = self.target / rel
         if not old.is_file() or old.is_symlink():
             return False
+        if self._unchanged(rel, source):
+            return True
         try:
             os.link(old, self._place(rel, source))
         except OSError:
@@ -121,7 +161,10 @@ class Output:
         """Count files another program wrote into `folder` of the staging output as ours."""
         for path in sorted((self.staging / folder).rglob("*")):
             if path.is_file():
-                self.written[path.relative_to(self.staging).as_posix()] = source
+                rel = path.relative_to(self.staging).as_posix()
+                self.written[rel] = source
+                if self.patching:
+                    self.staged.append(rel)
 
     def keep_folder(self, folder: str, source: str) -> bool:
         """Carry a folder of the previous output over unchanged; False if there is none."""
@@ -131,31 +174,64 @@ class Output:
         files = [p for p in sorted(old.rglob("*")) if p.is_file() and not p.is_symlink()]
         return all(self.keep(p.relative_to(self.target).as_posix(), source) for p in files)
 
-    def keep_foreign(self, ours: set[str] | None) -> list[str]:
-        """Carry over files of the old output that bulletin did not write; returns their paths.
-
-        `ours` is what the previous build wrote (None when unknown: then a folder that looks
-        like a bulletin build counts as ours, anything else as foreign).
-        """
+    def foreign(self, ours: set[str] | None) -> list[str]:
+        """Files of the old output that bulletin did not write (None: not known; then a
+        folder that looks like a bulletin build counts as ours, anything else as foreign)."""
         if not self.target.is_dir():
             return []
         if ours is None and (self.target / "sitemap.xml").is_file() and (self.target / "index.html").is_file():
             return []
-        foreign = []
+        found = []
         for folder, dirs, files in os.walk(self.target):
             dirs.sort()
-            for name in sorted(files):
-                path = Path(folder, name)
-                rel = path.relative_to(self.target).as_posix()
-                if (ours is not None and rel in ours) or rel in self.written:
-                    continue
-                foreign.append(rel)
-                parent = self.staging / rel
-                parent.parent.mkdir(parents=True, exist_ok=True)
-                os.link(path, parent, follow_symlinks=False)
-        return sorted(foreign)
+            for name in files:
+                rel = Path(folder, name).relative_to(self.target).as_posix()
+                if (ours is None or rel not in ours) and rel not in self.written:
+                    found.append(rel)
+        return sorted(found)
+
+    def keep_foreign(self, ours: set[str] | None) -> list[str]:
+        """Carry over files of the old output that bulletin did not write; returns their paths."""
+        found = self.foreign(ours)
+        if not self.patching:  # in a patch build they simply stay where they are
+            for rel in found:
+                target = self.staging / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.link(self.target / rel, target, follow_symlinks=False)
+        return found
 
     def commit(self) -> None:
+        if self.patching:
+            assert self.previous is not None
+            gone = sorted(self.previous - set(self.written))
+            journal = {"move": self.staged, "delete": gone}
+            (self.staging / JOURNAL).write_text(json.dumps(journal, ensure_ascii=False), encoding="utf-8")
+            self._replay()
+            return
+        self._swap()
+
+    def _replay(self) -> None:
+        """Carry out a patch journal; safe to run again after an interruption."""
+        journal = json.loads((self.staging / JOURNAL).read_text(encoding="utf-8"))
+        for rel in journal["move"]:
+            staged = self.staging / rel
+            if staged.exists():
+                (self.target / rel).parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staged, self.target / rel)
+        for rel in journal["delete"]:
+            path = self.target / rel
+            if path.is_file() or path.is_symlink():
+                path.unlink()
+            for parent in PurePosixPath(rel).parents:
+                if str(parent) == ".":
+                    break
+                try:
+                    (self.target / parent).rmdir()  # only if empty
+                except OSError:
+                    break
+        shutil.rmtree(self.staging)
+
+    def _swap(self) -> None:
         """Swap the staging folder in; the old output is removed only after the swap."""
         if not self.target.exists():
             os.rename(self.staging, self.target)

@@ -80,8 +80,29 @@ def test_a_later_run_reuses_the_cache_and_rewrites_only_what_changed(site_copy: 
     assert (site_copy / ".bulletin-cache").is_dir()
     before = {p: p.stat().st_mtime_ns for p in output.rglob("*") if p.is_file()}
     builder = Builder(site_copy, output)
+    builder._load_state()
+    assert len(builder.memo.pages) > 40, "the fingerprints of the last build were not kept"
     builder.build()  # nothing changed
     after = {p: p.stat().st_mtime_ns for p in output.rglob("*") if p.is_file()}
     assert after == before
     assert all(r is not None and r.body.html_text is None for _, (r, _) in builder.cache.values()), \
         "a rebuild with nothing to render read report bodies"
+
+
+@pytest.mark.slow
+def test_search_index_is_rebuilt_after_an_edit_and_matches_a_cold_build(tmp_path: Path) -> None:
+    import shutil
+
+    from tests.conftest import REPO
+
+    site = tmp_path / "site"
+    site.mkdir()
+    shutil.copy(REPO / "bulletin.yaml", site / "bulletin.yaml")
+    shutil.copytree(REPO / "content", site / "content")
+    output = tmp_path / "out"
+    Builder(site, output).build()
+    _edit(site / "content/2021/qingdao-na-di-ji-kai-gong.md", "诗玮雅天然药物", "诗玮雅天然新药")
+    Builder(site, output).build()  # a patch build: pages in place, then a new index swapped in
+    build(site, tmp_path / "cold")
+    assert _snapshot(output) == _snapshot(tmp_path / "cold")
+    assert any(p.startswith("pagefind/") for p in _snapshot(output))
