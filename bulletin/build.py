@@ -24,7 +24,7 @@ from bulletin.markdown import RENDERER_VERSION, local_path
 from bulletin.errors import BuildError, Problem
 from bulletin.images import VERSION as IMAGES_VERSION
 from bulletin.images import Images
-from bulletin.incremental import Memo, fingerprint
+from bulletin.incremental import Entry, Memo, fingerprint
 from bulletin.model import Site
 from bulletin.taxonomy import assemble
 from bulletin.theme import Theme
@@ -249,7 +249,7 @@ def render(site: Site, out: Output | MemoryOutput, progress: bool = False, memo:
         if html is None:
             html = theme.render("partials/entry.html", article=article, **common)
         current.entries[key] = html
-        entries[article.url] = Markup(html)
+        entries[article.url] = Entry(html, key)
     page_count = 0
     sitemap: list[tuple[str, datetime | None]] = []
     todo = pages.pages(site, entries)

@@ -64,7 +64,7 @@ def discover(config: SiteConfig, problems: list[Problem] | None = None) -> list[
         dirs[:] = kept
         for name in files:
             if name.endswith(REPORT_SUFFIX) and not name.startswith((".", "#", "_")):
-                if outside_site(config, Path(folder, name), problems):
+                if outside_site(config, os.path.join(folder, name), problems):  # type: ignore[arg-type]
                     continue
                 found.append(os.path.relpath(os.path.join(folder, name), config.root).replace(os.sep, "/"))
     return sorted(found)
@@ -72,8 +72,9 @@ def discover(config: SiteConfig, problems: list[Problem] | None = None) -> list[
 
 def outside_site(config: SiteConfig, path: Path, problems: list[Problem] | None) -> bool:
     """True (and a problem noted) when `path` is a symbolic link that leads out of the site."""
-    if not path.is_symlink():
+    if not os.path.islink(path):
         return False
+    path = Path(path)
     if path.resolve().is_relative_to(config.root):
         return False
     if problems is not None:

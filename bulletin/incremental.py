@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
+
 from bulletin.model import Article, Group
 
 
@@ -26,9 +28,29 @@ def article_fingerprint(article: Article) -> str:
     return cached
 
 
+class Entry(Markup):
+    """An article's list entry (HTML), carrying the fingerprint of what it was made from."""
+
+    __slots__ = ("key",)
+
+    def __new__(cls, html: str, key: str) -> "Entry":
+        entry = super().__new__(cls, html)
+        entry.key = key
+        return entry
+
+
 def _part(value: Any) -> Any:
+    # The commonest kinds first: this runs for every value of every page's context.
+    if isinstance(value, str):
+        if isinstance(value, Entry):
+            return value.key
+        return hashlib.blake2b(value.encode(), digest_size=16).hexdigest() if len(value) > 64 else value
     if isinstance(value, Article):
-        return ("article", article_fingerprint(value))
+        return article_fingerprint(value)
+    if isinstance(value, (list, tuple)):
+        return tuple([_part(v) for v in value])
+    if value is None or isinstance(value, (int, float, bool)):
+        return value
     if isinstance(value, Group):
         cached = value.__dict__.get("_fingerprint")
         if cached is None:
@@ -36,13 +58,16 @@ def _part(value: Any) -> Any:
             cached = hashlib.blake2b(data.encode(), digest_size=16).hexdigest()
             object.__setattr__(value, "_fingerprint", cached)
         return ("group", cached)
-    if isinstance(value, (list, tuple)):
-        return tuple(_part(v) for v in value)
-    if isinstance(value, dict):
-        return tuple(sorted((k, _part(v)) for k, v in value.items()))
-    if isinstance(value, str):
-        return hashlib.blake2b(value.encode(), digest_size=16).hexdigest() if len(value) > 64 else value
-    return repr(value)
+    if isinstance(value, dict):  # contexts are built in a fixed order: no need to sort
+        return tuple([(k, _part(v)) for k, v in value.items()])
+    cached = getattr(value, "__dict__", {}).get("_fingerprint")
+    if cached is None:  # any other record (a feed link, a paginator): its repr, once
+        cached = repr(value)
+        try:
+            object.__setattr__(value, "_fingerprint", cached)
+        except (AttributeError, TypeError):
+            pass
+    return cached
 
 
 def fingerprint(*parts: Any) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import replace
+import heapq
 import re
 from html import escape, unescape
 from pathlib import Path, PurePosixPath
@@ -247,20 +248,19 @@ def _related(articles: Sequence[Article], lists: Sequence[Sequence[Article]]) ->
     with the number of articles, not with its square.
     """
     position = {a.url: i for i, a in enumerate(articles)}
-    where: dict[str, list[tuple[int, int]]] = defaultdict(list)  # url → (list index, position)
-    for li, members in enumerate(lists):
-        for pi, a in enumerate(members):
-            where[a.url].append((li, pi))
+    # Each list as positions in `articles`, and where each article stands in each list.
+    numbered = [[position[a.url] for a in members] for members in lists]
+    where: list[list[tuple[int, int]]] = [[] for _ in articles]
+    for li, members in enumerate(numbered):
+        for pi, n in enumerate(members):
+            where[n].append((li, pi))
     related: dict[str, tuple[Article, ...]] = {}
-    for article in articles:
-        me = article.url
-        scores: dict[str, int] = defaultdict(int)
-        for li, pi in where[me]:
-            members = lists[li]
-            for other in members[max(0, pi - _RELATED_WINDOW): pi + _RELATED_WINDOW + 1]:
-                if other.url != me:
-                    scores[other.url] += 1
-        mine = position[me]
-        ranked = sorted(scores, key=lambda u: (-scores[u], abs(position[u] - mine), position[u]))
-        related[me] = tuple(articles[position[u]] for u in ranked[:RELATED_COUNT])
+    for mine, article in enumerate(articles):
+        scores: dict[int, int] = defaultdict(int)
+        for li, pi in where[mine]:
+            for other in numbered[li][max(0, pi - _RELATED_WINDOW): pi + _RELATED_WINDOW + 1]:
+                scores[other] += 1
+        scores.pop(mine, None)
+        best = heapq.nsmallest(RELATED_COUNT, scores, key=lambda n: (-scores[n], abs(n - mine), n))
+        related[article.url] = tuple(articles[n] for n in best)
     return related

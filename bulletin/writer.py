@@ -145,8 +145,8 @@ class Output:
 
         False when there is no such file, and the caller writes it instead.
         """
-        old = self.target / rel
-        if not old.is_file() or old.is_symlink():
+        old = os.path.join(self.target, rel)
+        if not os.path.isfile(old) or os.path.islink(old):
             return False
         if self._unchanged(rel, source):
             return True
@@ -182,10 +182,11 @@ class Output:
         if ours is None and (self.target / "sitemap.xml").is_file() and (self.target / "index.html").is_file():
             return []
         found = []
+        top = len(str(self.target)) + 1
         for folder, dirs, files in os.walk(self.target):
-            dirs.sort()
+            base = folder[top:] + "/" if len(folder) >= top else ""
             for name in files:
-                rel = Path(folder, name).relative_to(self.target).as_posix()
+                rel = base + name
                 if (ours is None or rel not in ours) and rel not in self.written:
                     found.append(rel)
         return sorted(found)
