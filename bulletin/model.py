@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from bulletin.config import SiteConfig, Zone
 
@@ -44,6 +44,22 @@ class Body:
 
 
 @dataclass(frozen=True)
+class IssueRef:
+    """The printed issue (期) a report's front-matter names: its day, and its number if given."""
+
+    date: date
+    number: int | None = None
+
+
+@dataclass(frozen=True)
+class PageRef:
+    """The page (版) of an issue a report's front-matter names: its number, and its name if given."""
+
+    number: int
+    name: str | None = None
+
+
+@dataclass(frozen=True)
 class Meta:
     """A report's front-matter, each field normalised."""
 
@@ -59,9 +75,15 @@ class Meta:
     image: str | None
     image_caption: str | None
     image_credit: str | None
+    edition: IssueRef | None = None  # None: a web-only report, in no printed issue
+    page: PageRef | None = None
+    position: int | None = None  # order on its page, 1 first
     title_line: int = 1
     slug_line: int | None = None
     image_line: int | None = None
+    edition_line: int | None = None
+    page_line: int | None = None
+    position_line: int | None = None
 
 
 @dataclass(frozen=True)

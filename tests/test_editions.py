@@ -1,0 +1,114 @@
+"""Editions: the printed issues (期), their pages (版) and page views.
+
+Front-matter normalisers, the issues gathered from reports, the nested bodies of page views, and
+the pages and feed a reader sees. Broken sites with exact errors are in tests/fixtures/broken
+(edition-fields, edition-inconsistent, config-pages); the golden output covers every byte.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bulletin.frontmatter import Split, ZoneIndex, parse_edition, parse_meta, parse_page, parse_position
+from bulletin.model import IssueRef, PageRef
+from tests.test_frontmatter import CONFIG
+
+
+def meta(yaml: str) -> tuple[object, list[object]]:
+    return parse_meta(Split("title: 标题\ndate: 2021-03-19\nzone: guiyang\n" + yaml, "正文", 10), "content/x.md",
+                      CONFIG, ZoneIndex(CONFIG.zones))
+
+
+# Front-matter ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("2021-03-31", IssueRef(date(2021, 3, 31))),
+    ("2021-3-9", IssueRef(date(2021, 3, 9))),
+    ({"date": "2021-03-31"}, IssueRef(date(2021, 3, 31))),
+    ({"date": "2021-03-31", "number": 1234}, IssueRef(date(2021, 3, 31), 1234)),
+    ({"date": "2021-03-31", "number": "1234"}, IssueRef(date(2021, 3, 31), 1234)),
+    ({"date": "2021-03-31", "number": "第1234期"}, IssueRef(date(2021, 3, 31), 1234)),
+    ({"date": "2021-03-31", "number": "第 1234 期"}, IssueRef(date(2021, 3, 31), 1234)),
+])
+def test_editions(value: object, expected: IssueRef) -> None:
+    assert parse_edition(value) == expected
+
+
+@pytest.mark.parametrize(("value", "reason"), [
+    ("2021-02-30", "'2021-02-30' is not a date: day is out of range for month"),
+    ("3月31日", "'3月31日' is not a date"),
+    ("2021-03-31 08:00", "the edition's date '2021-03-31 08:00' has a time: an issue is a day"),
+    (20210331, "the edition's date must be a day such as 2021-03-31, not 20210331"),
+    ([1, 2], "the edition's date must be a day such as 2021-03-31, not a list"),
+    (True, "the edition's date must be a day such as 2021-03-31, not true/false"),
+    ({"number": 12}, "'edition' has no 'date'"),
+    ({"date": "2021-03-31", "numbr": 12}, "'edition' has an unknown key 'numbr' (did you mean 'number'?)"),
+    ({"date": "2021-03-31", "issue": 12}, "'edition' has an unknown key 'issue'"),
+    ({"date": "2021-03-31", "number": 0}, "the issue number must be 1 or more, not 0"),
+    ({"date": "2021-03-31", "number": "第一期"}, "the issue number must be a whole number such as 1234 or 第1234期, not '第一期'"),
+    ({"date": "2021-03-31", "number": 12.5}, "the issue number must be a whole number such as 1234 or 第1234期, not 12.5"),
+])
+def test_bad_editions_say_why(value: object, reason: str) -> None:
+    assert parse_edition(value) == reason
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (6, PageRef(6)), ("6", PageRef(6)), ("06", PageRef(6)), ("第6版", PageRef(6)),
+    ({"number": 6}, PageRef(6)), ({"number": 6, "name": " 高新区 "}, PageRef(6, "高新区")),
+    ({"number": "第6版", "name": "高新区"}, PageRef(6, "高新区")),
+])
+def test_pages(value: object, expected: PageRef) -> None:
+    assert parse_page(value) == expected
+
+
+@pytest.mark.parametrize(("value", "reason"), [
+    (0, "the page number must be a whole number from 1, such as 6 or 第6版, not 0"),
+    (-2, "the page number must be a whole number from 1, such as 6 or 第6版, not -2"),
+    ("第六版", "the page number must be a whole number from 1, such as 6 or 第6版, not '第六版'"),
+    (True, "the page number must be a whole number from 1, such as 6 or 第6版, not True"),
+    ({"name": "高新区"}, "'page' has no 'number'"),
+    ({"number": 6, "nmae": "高新区"}, "'page' has an unknown key 'nmae' (did you mean 'name'?)"),
+    ({"number": 6, "name": ["高新区"]}, "the page's name must be a text, not a list"),
+])
+def test_bad_pages_say_why(value: object, reason: str) -> None:
+    assert parse_page(value) == reason
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (1, 1), ("2", 2), (0, "'position' must be a whole number from 1, not 0"),
+    ("一", "'position' must be a whole number from 1, not '一'"), (1.0, "'position' must be a whole number from 1, not 1.0"),
+    (False, "'position' must be a whole number from 1, not False"),
+])
+def test_positions(value: object, expected: object) -> None:
+    assert parse_position(value) == expected
+
+
+def test_where_a_report_was_printed_is_in_its_meta() -> None:
+    value, problems = meta("edition: {date: 2021-03-31, number: 第1583期}\npage: {number: 6, name: 高新区}\nposition: 2")
+    assert problems == []
+    assert value.edition == IssueRef(date(2021, 3, 31), 1583)  # type: ignore[attr-defined]
+    assert value.page == PageRef(6, "高新区") and value.position == 2  # type: ignore[attr-defined]
+    assert (value.edition_line, value.page_line, value.position_line) == (5, 6, 7)  # type: ignore[attr-defined]
+    web_only, _ = meta("")
+    assert web_only.edition is None and web_only.page is None and web_only.position is None  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("yaml", "expected"), [
+    ("page: 6", [(5, "the report names a page but not the edition it was printed in",
+                  "add the issue it was printed in, e.g. edition: 2021-03-31; a web-only report has no page")]),
+    ("edition: 2021-03-31", [(5, "the report names an edition but not the page (版) it was printed on",
+                              "add e.g. page: 6; a report printed in no issue needs no edition")]),
+    ("edition: 2021-03-31\nposition: 1", [
+        (5, "the report names an edition but not the page (版) it was printed on",
+         "add e.g. page: 6; a report printed in no issue needs no edition"),
+        (6, "'position' is the order on a printed page, but the report names no page",
+         "add edition: and page:, or leave position out")]),
+    ("editon: 2021-03-31", [(5, "unknown front-matter key 'editon'", "did you mean 'edition'?")]),
+    ("postion: 1", [(5, "unknown front-matter key 'postion'", "did you mean 'position'?")]),
+])
+def test_printed_fields_must_agree_with_each_other(yaml: str, expected: list[tuple[int, str, str]]) -> None:
+    value, problems = meta(yaml)
+    assert value is None
+    assert [(p.line, p.message, p.hint) for p in problems] == expected  # type: ignore[attr-defined]
