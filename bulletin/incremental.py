@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bulletin.model import Article, Group
+from bulletin.model import Article, Edition, EditionPage, Group
 
 
 def article_fingerprint(article: Article) -> str:
     """Changes whenever anything a page could show about the article changes."""
     cached = article.__dict__.get("_fingerprint")
     if cached is None:
-        data = repr((article.meta, article.body.html, article.body.headings, article.url, article.zone_url,
+        data = repr((article.meta, article.body.html, article.body.nested_html, article.body.headings, article.url, article.zone_url,
                      article.tags, article.reporters, article.image_url, article.attachments))
         cached = hashlib.blake2b(data.encode(), digest_size=16).hexdigest()
         object.__setattr__(article, "_fingerprint", cached)  # frozen, but this is a pure cache
@@ -36,6 +36,16 @@ def _part(value: Any) -> Any:
             cached = hashlib.blake2b(data.encode(), digest_size=16).hexdigest()
             object.__setattr__(value, "_fingerprint", cached)
         return ("group", cached)
+    if isinstance(value, (Edition, EditionPage)):
+        cached = value.__dict__.get("_fingerprint")
+        if cached is None:
+            if isinstance(value, Edition):
+                data = repr((value.date, value.number, value.url, _part(value.pages)))
+            else:
+                data = repr((value.number, value.name, value.url, tuple(article_fingerprint(a) for a in value.articles)))
+            cached = hashlib.blake2b(data.encode(), digest_size=16).hexdigest()
+            object.__setattr__(value, "_fingerprint", cached)
+        return (type(value).__name__, cached)
     if isinstance(value, (list, tuple)):
         return tuple(_part(v) for v in value)
     if isinstance(value, dict):

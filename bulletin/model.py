@@ -35,6 +35,9 @@ class Body:
     links: tuple[Link, ...]
     cjk_chars: int
     latin_words: int
+    # The body among the other reports of a printed page (see markdown.render); None when the
+    # report is in no printed issue.
+    nested_html: str | None = None
 
     @property
     def reading_minutes(self) -> int:
@@ -145,6 +148,68 @@ class Group:
 
 
 @dataclass(frozen=True)
+class EditionPage:
+    """One page (版) of a printed issue: its reports in the order they were laid out."""
+
+    number: int
+    name: str  # "" when neither bulletin.yaml nor a report names it
+    url: str  # the page view
+    articles: tuple[Article, ...]
+
+    @property
+    def label(self) -> str:
+        """第6版, the way a paper numbers its pages."""
+        return f"第{self.number}版"
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One printed issue (期): its day, its number if known, and its pages in order."""
+
+    date: datetime  # midnight of the issue's day, in the site's time zone
+    number: int | None
+    url: str  # the issue's table of contents
+    pages: tuple[EditionPage, ...]
+
+    @property
+    def slug(self) -> str:
+        return f"{self.date:%Y-%m-%d}"
+
+    @property
+    def label(self) -> str:
+        """第1234期, or '' for an issue known only by its date."""
+        return f"第{self.number}期" if self.number is not None else ""
+
+    @property
+    def title(self) -> str:
+        """2021年3月31日 第1234期 (the number only when known)."""
+        day = f"{self.date.year}年{self.date.month}月{self.date.day}日"
+        return f"{day} {self.label}" if self.label else day
+
+    @property
+    def articles(self) -> tuple[Article, ...]:
+        return tuple(a for p in self.pages for a in p.articles)
+
+    @property
+    def updated(self) -> datetime:
+        """The issue's day, or the newest of its reports if one is dated later."""
+        return max([self.date, *(a.date for a in self.articles)])
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a report was printed, for its article page: issue, page and the links to both."""
+
+    edition_date: datetime
+    edition_label: str
+    edition_url: str
+    page_label: str
+    page_name: str
+    page_url: str
+    position: int  # 1-based order on the page
+
+
+@dataclass(frozen=True)
 class Site:
     """The whole bulletin, gathered before anything is rendered."""
 
@@ -157,3 +222,5 @@ class Site:
     months: tuple[Group, ...]  # newest first
     neighbours: dict[str, tuple[Article | None, Article | None]] = field(repr=False)  # url → (older, newer)
     related: dict[str, tuple[Article, ...]] = field(repr=False)
+    editions: tuple[Edition, ...] = ()  # newest first
+    placements: dict[str, Placement] = field(default_factory=dict, repr=False)  # article url → where printed

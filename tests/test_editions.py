@@ -7,13 +7,21 @@ the pages and feed a reader sees. Broken sites with exact errors are in tests/fi
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from bulletin.build import BuildOptions, load_site
 from bulletin.frontmatter import Split, ZoneIndex, parse_edition, parse_meta, parse_page, parse_position
+from bulletin.markdown import REPORT_FOLDER, nest_prefix, render
 from bulletin.model import IssueRef, PageRef
+from tests.conftest import GOLDEN_SITE
 from tests.test_frontmatter import CONFIG
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+ISSUE = "editions/2021-03-22/"
 
 
 def meta(yaml: str) -> tuple[object, list[object]]:
@@ -112,3 +120,61 @@ def test_printed_fields_must_agree_with_each_other(yaml: str, expected: list[tup
     value, problems = meta(yaml)
     assert value is None
     assert [(p.line, p.message, p.hint) for p in problems] == expected  # type: ignore[attr-defined]
+
+
+# The issues gathered ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def golden_site():  # type: ignore[no-untyped-def]
+    return load_site(GOLDEN_SITE, BuildOptions())
+
+
+def test_issues_are_newest_first_with_pages_in_order(golden_site) -> None:  # type: ignore[no-untyped-def]
+    newest, older = golden_site.editions
+    assert (newest.title, newest.url, newest.slug) == ("2021年3月22日 第101期", ISSUE, "2021-03-22")
+    assert newest.date == datetime(2021, 3, 22, tzinfo=SHANGHAI)
+    assert [(p.label, p.name, p.url) for p in newest.pages] == [
+        ("第1版", "要闻", ISSUE + "01/"),  # the name bulletin.yaml gives page 1
+        ("第2版", "园区", ISSUE + "02/"),  # the name the report gives
+    ]
+    assert [a.title for a in newest.articles] == ["重庆高新区重大项目集中开工", "贵阳高新区：“双第一”背后的发展密码"]
+    assert (older.title, older.number, older.label) == ("2020年12月30日", None, "")  # known by its day only
+    assert older.pages[0].name == "要闻"
+
+
+def test_web_only_drafts_and_future_reports_are_in_no_issue(golden_site) -> None:  # type: ignore[no-untyped-def]
+    printed = {a.title for e in golden_site.editions for a in e.articles}
+    assert "拿地即开工　青岛高新区项目落地实现“加速跑”" not in printed  # no edition: web-only
+    assert "尚未完成的稿件" not in printed  # a draft that names an edition
+    qingdao = next(a for a in golden_site.articles if a.title.startswith("拿地即开工"))
+    assert qingdao.url not in golden_site.placements
+
+
+def test_a_page_is_ordered_by_position_then_oldest_first(site_copy: Path) -> None:
+    for name, date_, position in (("a", "2021-03-05", ""), ("b", "2021-03-01", ""), ("c", "2021-03-09", "position: 3\n")):
+        (site_copy / f"content/2021/{name}.md").write_text(
+            f"---\ntitle: 报道{name}\ndate: {date_}\nzone: qingdao\nedition: 2021-03-22\npage: 1\n{position}---\n\n正文。\n",
+            encoding="utf-8")
+    site = load_site(site_copy, BuildOptions())
+    page = site.editions[0].pages[0]
+    # Position 1, position 3, then those without a position, oldest first.
+    assert [a.title for a in page.articles] == ["重庆高新区重大项目集中开工", "报道c", "报道b", "报道a"]
+    placement = site.placements[page.articles[-1].url]
+    assert (placement.page_url, placement.position, placement.edition_label) == (ISSUE + "01/", 4, "第101期")
+
+
+# Page views: nested bodies ---------------------------------------------------------------------
+
+def test_a_nested_body_has_its_own_ids_and_headings_one_level_down() -> None:
+    text = "见[注释](#zhu)[^1]。\n\n## 小标题\n\n![图](chart.png)\n\n[^1]: 来源。\n"
+    body = render(text, source="content/2021/a.md", nested=True)
+    prefix = nest_prefix("content/2021/a.md")
+    assert prefix != nest_prefix("content/2021/b.md")
+    nested = body.nested_html or ""
+    assert f'<h3 id="{prefix}xiao-biao-ti">小标题</h3>' in nested
+    assert f'href="#{prefix}zhu"' in nested
+    assert f'id="fnref-{prefix[:-1]}-1"' in nested and f'<li id="fn-{prefix[:-1]}-1"' in nested
+    assert '<h3 class="footnotes-title">注释</h3>' in nested
+    assert f'src="{REPORT_FOLDER}chart.png"' in nested  # made the report's own URL once that is known
+    assert '<h2 id="xiao-biao-ti">小标题</h2>' in body.html and 'src="chart.png"' in body.html  # the page itself
+    assert render(text, source="content/2021/a.md").nested_html is None  # web-only: not rendered twice
