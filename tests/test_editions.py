@@ -7,10 +7,12 @@ the pages and feed a reader sees. Broken sites with exact errors are in tests/fi
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import feedparser
 import pytest
 
 from bulletin.build import BuildOptions, load_site
@@ -178,3 +180,89 @@ def test_a_nested_body_has_its_own_ids_and_headings_one_level_down() -> None:
     assert f'src="{REPORT_FOLDER}chart.png"' in nested  # made the report's own URL once that is known
     assert '<h2 id="xiao-biao-ti">小标题</h2>' in body.html and 'src="chart.png"' in body.html  # the page itself
     assert render(text, source="content/2021/a.md").nested_html is None  # web-only: not rendered twice
+
+
+def test_no_id_is_repeated_on_a_page_view(golden_build: Path) -> None:
+    for page in (golden_build / "editions").rglob("index.html"):
+        ids = re.findall(r' id="([^"]+)"', page.read_text())
+        assert len(ids) == len(set(ids)), page
+
+
+# What a reader sees ----------------------------------------------------------------------------
+
+def test_the_editions_index_lists_every_issue_newest_first(golden_build: Path) -> None:
+    html = (golden_build / "editions/index.html").read_text()
+    entries = re.findall(r'<li><a href="([^"]+)"><time datetime="([^"]+)">[^<]+</time>(?: <span class="issue-number">([^<]+)</span>)?</a> '
+                         r'<span class="count">([^<]+)</span></li>', html)
+    assert entries == [("/gaoxin/editions/2021-03-22/", "2021-03-22", "第101期", "2 版 · 2 篇"),
+                       ("/gaoxin/editions/2020-12-30/", "2020-12-30", "", "1 版 · 1 篇")]
+    assert '<a href="/gaoxin/editions/" aria-current="page">数字报</a>' in html
+    assert '<a href="/gaoxin/editions/">数字报</a>' in (golden_build / "index.html").read_text()  # in every page's navigation
+
+
+def test_an_issue_is_a_table_of_contents(golden_build: Path) -> None:
+    html = (golden_build / ISSUE / "index.html").read_text()
+    sheets = re.findall(r'<h2 id="sheet-\d+"><a href="([^"]+)">([^<]+)<span class="sheet-name">([^<]+)</span></a></h2>', html)
+    assert sheets == [("/gaoxin/editions/2021-03-22/01/", "第1版 ", "要闻"), ("/gaoxin/editions/2021-03-22/02/", "第2版 ", "园区")]
+    assert html.index("重庆高新区重大项目集中开工") < html.index("贵阳高新区：“双第一”背后的发展密码")
+    assert '上一期：<a href="/gaoxin/editions/2020-12-30/" rel="prev">2020年12月30日</a>' in html
+    assert "下一期：" not in html  # the newest issue
+    assert '<p class="count">星期一 · 共 2 版 2 篇报道</p>' in html
+    older = (golden_build / "editions/2020-12-30/index.html").read_text()
+    assert '下一期：<a href="/gaoxin/editions/2021-03-22/" rel="next">2021年3月22日 第101期</a>' in older
+
+
+def test_a_page_view_shows_every_report_and_links_both_ways(golden_build: Path) -> None:
+    html = (golden_build / ISSUE / "02/index.html").read_text()
+    article = "/gaoxin/2021/03/gui-yang-gao-xin-qu-shuang-di-yi-bei-hou-de-fa-zhan-mi-ma/"
+    assert f'<h2 class="press-title" id="item-1-title"><a href="{article}">贵阳高新区：“双第一”背后的发展密码</a></h2>' in html
+    assert "新引进产业项目到位资金累计179.65亿元" in html  # the whole report, not a summary
+    assert '<h1 class="folio-page">第2版 <span class="sheet-name">园区</span></h1>' in html
+    assert '上一版：第1版 要闻' in html and "下一版" not in html
+    page = (golden_build / article.removeprefix("/gaoxin/") / "index.html").read_text()
+    assert ('<p class="printed">刊于 <a href="/gaoxin/editions/2021-03-22/"><time datetime="2021-03-22">2021年3月22日</time> 第101期</a> '
+            '<a href="/gaoxin/editions/2021-03-22/02/#item-1">第2版 园区</a></p>') in page
+    web_only = (golden_build / "2021/03/na-di-ji-kai-gong-qing-dao-gao-xin-qu-xiang-mu-luo-di-shi-xian-jia-su-pao/index.html").read_text()
+    assert "刊于" not in web_only
+
+
+def test_images_in_a_page_view_are_those_beside_the_report(golden_build: Path) -> None:
+    html = (golden_build / ISSUE / "01/index.html").read_text()
+    base = "/gaoxin/2021/03/chong-qing-gao-xin-qu-zhong-da-xiang-mu-ji-zhong-kai-gong/"
+    assert f'<img src="{base}photos/kaigong.png" alt="重大项目集中开工现场">' in html
+    assert f'<img src="{base}chart.png" alt="项目效果图"' in html
+    assert "<script" not in html
+
+
+# The issues' feed ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["feed.xml", "atom.xml"])
+def test_the_issues_feed_has_one_entry_per_issue_with_its_contents(golden_build: Path, name: str) -> None:
+    parsed = feedparser.parse((golden_build / "editions" / name).read_bytes())
+    assert parsed.bozo == 0, parsed.get("bozo_exception")
+    assert parsed.feed.title == "数字报 - 测试公报"
+    assert [e.title for e in parsed.entries] == ["2021年3月22日 第101期", "2020年12月30日"]
+    newest = parsed.entries[0]
+    assert newest.link == "https://news.example.com/gaoxin/editions/2021-03-22/"
+    assert newest.published_parsed[:3] == (2021, 3, 21)  # midnight in Shanghai is the day before in UTC
+    html = newest.content[0].value
+    links = re.findall(r'href="([^"]+)"', html)
+    assert links == [
+        "https://news.example.com/gaoxin/editions/2021-03-22/01/",
+        "https://news.example.com/gaoxin/2021/03/chong-qing-gao-xin-qu-zhong-da-xiang-mu-ji-zhong-kai-gong/",
+        "https://news.example.com/gaoxin/editions/2021-03-22/02/",
+        "https://news.example.com/gaoxin/2021/03/gui-yang-gao-xin-qu-shuang-di-yi-bei-hou-de-fa-zhan-mi-ma/",
+    ]
+    assert "第1版 要闻" in html and "（重庆高新区 · 张洁 文铭权）" in html
+
+
+def test_a_site_without_printed_issues_has_no_edition_pages(tmp_path: Path) -> None:
+    from bulletin.build import build
+
+    site = tmp_path / "site"
+    (site / "content").mkdir(parents=True)
+    (site / "bulletin.yaml").write_text("title: 公报\nbase_url: https://example.org/\nzones: [贵阳高新区]\n", encoding="utf-8")
+    (site / "content/a.md").write_text("---\ntitle: 网络报道\ndate: 2021-03-01\nzone: 贵阳高新区\n---\n\n正文。\n", encoding="utf-8")
+    build(site, tmp_path / "out")
+    assert not (tmp_path / "out/editions").exists()
+    assert "数字报" not in (tmp_path / "out/index.html").read_text()
