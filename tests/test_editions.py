@@ -234,6 +234,21 @@ def test_images_in_a_page_view_are_those_beside_the_report(golden_build: Path) -
     assert "<script" not in html
 
 
+def test_the_sample_bulletin_is_one_issue_of_one_page(sample_build: Path) -> None:
+    issues = sorted(p.name for p in (sample_build / "editions").iterdir() if p.is_dir())
+    assert issues == ["2021-03-31"]
+    html = (sample_build / "editions/2021-03-31/06/index.html").read_text()
+    titles = re.findall(r'class="press-title" id="item-\d+-title"><a href="[^"]+">([^<]+)</a>', html)
+    assert titles == [
+        "贵阳高新区：“双第一”背后的发展密码", "石家庄高新区多措并举营造金牌营商环境",
+        "首都科技条件平台“百进千”集成电路产业对接会举行", "成都高新区发布首批医药健康产业机会清单",
+        "26个项目落户自贡高新区", "无锡高新区出台新政　打造生物医药产业新高地",
+        "珠海高新区与华为签约智慧视觉创新示范城项目", "拿地即开工　青岛高新区项目落地实现“加速跑”",
+    ]
+    assert '<h1 class="folio-page">第6版 <span class="sheet-name">高新区</span></h1>' in html
+    assert "2021年3月31日</time> 星期三 第1583期" in html
+
+
 # The issues' feed ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name", ["feed.xml", "atom.xml"])
