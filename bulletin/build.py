@@ -238,10 +238,12 @@ def render(site: Site, out: Output | MemoryOutput, progress: bool = False, memo:
     theme = Theme(config, links)
     previous = memo or Memo()
     current = Memo()
-    everything = theme.fingerprint
+    # Every page's navigation links to the printed issues once there are any.
+    has_editions = bool(site.editions)
+    everything = fingerprint(theme.fingerprint, has_editions)
     if theme.reads_site:  # a template that reads the whole site depends on every article
-        everything = fingerprint(everything, site.articles, site.zones, site.tags, site.reporters)
-    common = {"site": site, "config": config}
+        everything = fingerprint(everything, site.articles, site.zones, site.tags, site.reporters, site.editions)
+    common = {"site": site, "config": config, "has_editions": has_editions}
     entries: dict[str, Markup] = {}
     for article in site.articles:
         key = fingerprint(everything, article)

@@ -48,6 +48,11 @@ class SiteConfig:
     trusted_html: bool
     search: bool
     zones: tuple[Zone, ...]
+    pages: tuple[tuple[int, str], ...] = ()  # the paper's page (版) names: (number, name), by number
+
+    def page_name(self, number: int) -> str:
+        """The standing name of page `number` of every issue, or ''."""
+        return dict(self.pages).get(number, "")
 
     @property
     def tz(self) -> ZoneInfo:
@@ -140,6 +145,22 @@ def _theme(value: Any, fail: Callable[[str, str | None], None]) -> Any:
     return value
 
 
+PAGE_NAMES_HINT = "e.g. pages: {1: 要闻, 6: 高新区}"
+
+
+def page_number(value: Any) -> int | None:
+    """A page (版) number written as 6, "6", "06" or "第6版"; None when it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value > 0 else None
+    if isinstance(value, str):
+        match = re.fullmatch(r"\s*第?\s*(\d+)\s*版?\s*", value)
+        if match and int(match.group(1)) > 0:
+            return int(match.group(1))
+    return None
+
+
 _FIELDS: dict[str, tuple[Callable[..., Any], Any]] = {
     "title": (_text(required=True), None),
     "base_url": (_base_url, None),
@@ -155,6 +176,7 @@ _FIELDS: dict[str, tuple[Callable[..., Any], Any]] = {
     "trusted_html": (_boolean, False),
     "search": (_boolean, True),
     "zones": (lambda v, fail: v, None),
+    "pages": (lambda v, fail: v, ()),
 }
 _REQUIRED = ("title", "base_url", "zones")
 _ZONE_KEYS = ("name", "slug", "province", "city", "description")
@@ -192,11 +214,13 @@ def load_config(root: Path) -> SiteConfig:
         if key not in entries:
             problems.append(Problem(f"missing required key '{key}'", rel, None, hint=_REQUIRED_HINTS[key]))
     zones = _zones(entries.get("zones"), rel, problems)
+    pages = _page_names(entries.get("pages"), rel, problems)
     if problems:
         raise BuildError(problems)
     for key, (_, default) in _FIELDS.items():
         values.setdefault(key, default)
     values["zones"] = zones
+    values["pages"] = pages
     config = SiteConfig(root=root.resolve(), **values)
     if not config.theme_dir.is_dir():
         line = entries["theme"].line if "theme" in entries else None
@@ -209,6 +233,28 @@ _REQUIRED_HINTS = {
     "base_url": "the address the site is published at, e.g. base_url: https://example.org/bulletin/",
     "zones": "list the zones reports may name, e.g. zones: [{name: 贵阳高新区, slug: guiyang}]",
 }
+
+
+def _page_names(entry: Entry | None, rel: str, problems: list[Problem]) -> tuple[tuple[int, str], ...]:
+    """The paper's standing page names, so that reports need give only a page's number."""
+    if entry is None or entry.value is None:
+        return ()
+    if not isinstance(entry.value, dict):
+        problems.append(Problem("'pages' must be a mapping of page numbers to names", rel, entry.line, hint=PAGE_NAMES_HINT))
+        return ()
+    names: dict[int, str] = {}
+    for (key, name), line in zip(entry.value.items(), entry.key_lines()):
+        number = page_number(key)
+        if number is None:
+            problems.append(Problem(f"'pages': {key!r} is not a page number", rel, line,
+                                    hint=f"page numbers are whole numbers from 1, {PAGE_NAMES_HINT}"))
+        elif not isinstance(name, str) or not name.strip():
+            problems.append(Problem(f"'pages': page {number} has no name", rel, line, hint=f"e.g. {number}: 高新区"))
+        elif number in names:
+            problems.append(Problem(f"'pages': page {number} is named twice", rel, line, hint="keep one of them"))
+        else:
+            names[number] = name.strip()
+    return tuple(sorted(names.items()))
 
 
 def _zones(entry: Entry | None, rel: str, problems: list[Problem]) -> tuple[Zone, ...]:

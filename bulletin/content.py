@@ -114,7 +114,8 @@ def parse_report(rel: str, config: SiteConfig, zones: ZoneIndex) -> tuple[Report
         return None, problems
     if not parts.body.strip():
         return None, [Problem("the report has no body text", rel, parts.body_line - 1, hint="write the report below the closing '---'")]
-    body = markdown.render(parts.body, parts.body_line, config.summary_length, config.trusted_html, rel)
+    body = markdown.render(parts.body, parts.body_line, config.summary_length, config.trusted_html, rel,
+                           nested=meta.edition is not None)
     return Report(rel, meta, body, report_slug(rel, meta)), problems
 
 

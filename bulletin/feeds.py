@@ -1,22 +1,26 @@
-"""Site → RSS 2.0 and Atom feeds (feedgen): whole site, per zone, per tag.
+"""Site → RSS 2.0 and Atom feeds (feedgen): whole site, per zone, per tag, and the printed issues.
 
 Feeds carry full HTML content with absolute URLs. Nothing in them depends on the clock: a
-feed's date is its newest entry's.
+feed's date is its newest entry's. The issues' feed has one entry per issue, whose content is
+the issue's table of contents.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from html import escape
 from typing import Iterator
 from urllib.parse import urljoin
 
 import nh3
+from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 
 from bulletin import markdown, urls
 from bulletin.incremental import article_fingerprint
-from bulletin.model import Article, Site
+from bulletin.model import Article, Edition, Site
+from bulletin.pages import EDITIONS_TITLE
 from bulletin.urls import Links
 
 
@@ -56,7 +60,7 @@ class FeedSpec:
     url: str
     title: str
     description: str
-    items: tuple[Article, ...]
+    items: tuple[Article, ...] | tuple[Edition, ...]
     source: str
 
 
@@ -71,6 +75,9 @@ def specs(site: Site) -> Iterator[FeedSpec]:
     for group in site.tags:
         yield FeedSpec(group.url, f"{group.name} - {config.title}", f"{config.title}：标签“{group.name}”的报道",
                        group.articles[:limit], f"tag feed {group.name}")
+    if site.editions:
+        yield FeedSpec(urls.EDITIONS, f"{EDITIONS_TITLE} - {config.title}", f"{config.title}的每一期：版面与报道",
+                       site.editions[:limit], "edition feed")
 
 
 def feeds(site: Site, links: Links) -> Iterator[tuple[str, bytes, str]]:
@@ -96,11 +103,15 @@ def render(spec: FeedSpec, site: Site, links: Links) -> Iterator[tuple[str, byte
     if config.copyright:
         fg.rights(config.copyright)
     # Never the clock: an empty feed is as new as the site's newest report.
-    newest = empty_feed_date(site) if not items else items[0].date
+    newest = empty_feed_date(site) if not items else max(_updated(item) for item in items)
     fg.updated(newest)
     fg.lastBuildDate(newest)
-    for article in items:
+    for item in items:
         entry = fg.add_entry(order="append")
+        if isinstance(item, Edition):
+            _edition_entry(entry, item, links)
+            continue
+        article = item
         absolute = links.absolute(article.url)
         entry.id(absolute)
         entry.guid(absolute, permalink=True)
@@ -122,6 +133,38 @@ def render(spec: FeedSpec, site: Site, links: Links) -> Iterator[tuple[str, byte
     fg.link(href=links.absolute(atom_url), rel="self", replace=True)
     fg.link(href=links.absolute(spec.url), rel="alternate")
     yield atom_url, fg.atom_str(pretty=True)
+
+
+def _updated(item: Article | Edition) -> datetime:
+    return item.updated if isinstance(item, Edition) else item.date
+
+
+def _edition_entry(entry: FeedEntry, edition: Edition, links: Links) -> None:
+    """One issue: its title, its day, and its table of contents with absolute links."""
+    absolute = links.absolute(edition.url)
+    entry.id(absolute)
+    entry.guid(absolute, permalink=True)
+    entry.title(edition.title)
+    entry.link(href=absolute)
+    entry.published(edition.date)
+    entry.updated(edition.updated)
+    articles = edition.articles
+    entry.summary(f"共{len(edition.pages)}版{len(articles)}篇：" + "、".join(a.title for a in articles))
+    entry.content(edition_contents(edition, links), type="html")
+
+
+def edition_contents(edition: Edition, links: Links) -> str:
+    """An issue's table of contents as HTML: each page (版) and its reports, in order."""
+    parts = []
+    for page in edition.pages:
+        name = f" {page.name}" if page.name else ""
+        parts.append(f'<h2><a href="{escape(links.absolute(page.url))}">{escape(page.label + name)}</a></h2>\n<ol>')
+        for article in page.articles:
+            byline = " ".join(t.name for t in article.reporters)
+            about = escape(article.zone.name + (f" · {byline}" if byline else ""))
+            parts.append(f'<li><a href="{escape(links.absolute(article.url))}">{escape(article.title)}</a>（{about}）</li>')
+        parts.append("</ol>")
+    return "\n".join(parts)
 
 
 def empty_feed_date(site: Site) -> datetime:

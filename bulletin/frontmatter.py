@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import date as Date, datetime, timedelta, timezone
 from typing import Any, Callable, Mapping
 
-from bulletin.config import SiteConfig, Zone
+from bulletin.config import SiteConfig, Zone, page_number
 from bulletin.errors import Problem, did_you_mean
-from bulletin.model import Meta
+from bulletin.model import IssueRef, Meta, PageRef
 from bulletin.slugs import is_valid_slug
 from bulletin.yamlmap import Entry, load_mapping
 
 FIELDS = (
     "title", "date", "zone", "reporter", "tags", "slug", "summary", "draft",
-    "image", "image_caption", "image_credit",
+    "image", "image_caption", "image_credit", "edition", "page", "position",
 )
 REQUIRED = ("title", "date", "zone")
 _FENCE = re.compile(r"^---[ \t]*$")
@@ -25,6 +25,13 @@ _DATE = re.compile(
 )
 _TAG_SEPARATORS = re.compile(r"[,，、;；]")
 DATE_HINT = "write the date as YYYY-MM-DD or YYYY-MM-DD HH:MM, optionally with an offset such as +08:00"
+EDITION_HINT = "e.g. edition: 2021-03-31, or with the issue's number: edition: {date: 2021-03-31, number: 1234}"
+PAGE_HINT = "e.g. page: 6, or with the page's name: page: {number: 6, name: 高新区}"
+POSITION_HINT = "e.g. position: 1 for the first report on its page"
+_DAY = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_ISSUE_NUMBER = re.compile(r"^第?\s*(\d+)\s*期?$")
+_EDITION_KEYS = ("date", "number")
+_PAGE_KEYS = ("number", "name")
 
 
 class Split:
@@ -78,6 +85,90 @@ def parse_date(value: Any, tz: Any) -> tuple[datetime, bool] | str:
     if delta > timedelta(hours=14):
         return f"'{text}' has an impossible UTC offset"
     return naive.replace(tzinfo=timezone(delta if offset[0] == "+" else -delta)), True
+
+
+def parse_edition(value: Any) -> IssueRef | str:
+    """The issue a report was printed in, or the reason the value is not one.
+
+    `2021-03-31` names the issue by its day; `{date: 2021-03-31, number: 1234}` adds its number,
+    which may also be written "1234" or 第1234期.
+    """
+    if isinstance(value, dict):
+        unknown = [str(k) for k in value if k not in _EDITION_KEYS]
+        if unknown:
+            close = did_you_mean(unknown[0], _EDITION_KEYS)
+            return f"'edition' has an unknown key '{unknown[0]}'" + (f" ({close})" if close else "")
+        if value.get("date") in (None, ""):
+            return "'edition' has no 'date'"
+        day = _issue_day(value["date"])
+        if isinstance(day, str):
+            return day
+        number = value.get("number")
+        if number is None:
+            return IssueRef(day)
+        parsed = _issue_number(number)
+        return IssueRef(day, parsed) if isinstance(parsed, int) else parsed
+    day = _issue_day(value)
+    return IssueRef(day) if isinstance(day, Date) else day
+
+
+def _issue_day(value: Any) -> Date | str:
+    if isinstance(value, bool) or not isinstance(value, str):
+        shown = _kind(value) if isinstance(value, (list, dict, bool)) else repr(value)
+        return f"the edition's date must be a day such as 2021-03-31, not {shown}"
+    text = value.strip()
+    match = _DAY.match(text)
+    if not match:
+        if _DATE.match(text):
+            return f"the edition's date '{text}' has a time: an issue is a day"
+        return f"'{text}' is not a date"
+    try:
+        return Date(*map(int, match.groups()))
+    except ValueError as exc:
+        return f"'{text}' is not a date: {exc}"
+
+
+def _issue_number(value: Any) -> int | str:
+    match = _ISSUE_NUMBER.match(value.strip()) if isinstance(value, str) else None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif match:
+        number = int(match.group(1))
+    else:
+        return f"the issue number must be a whole number such as 1234 or 第1234期, not {value!r}"
+    if number < 1:
+        return f"the issue number must be 1 or more, not {number}"
+    return number
+
+
+def parse_page(value: Any) -> PageRef | str:
+    """The page (版) a report was printed on: `6`, or `{number: 6, name: 高新区}`."""
+    name = None
+    if isinstance(value, dict):
+        unknown = [str(k) for k in value if k not in _PAGE_KEYS]
+        if unknown:
+            close = did_you_mean(unknown[0], _PAGE_KEYS)
+            return f"'page' has an unknown key '{unknown[0]}'" + (f" ({close})" if close else "")
+        if value.get("number") in (None, ""):
+            return "'page' has no 'number'"
+        if value.get("name") is not None:
+            if not isinstance(value["name"], (str, int)) or isinstance(value["name"], bool) or not str(value["name"]).strip():
+                return f"the page's name must be a text, not {_kind(value['name'])}"
+            name = str(value["name"]).strip()
+        value = value["number"]
+    number = page_number(value)
+    if number is None:
+        return f"the page number must be a whole number from 1, such as 6 or 第6版, not {value!r}"
+    return PageRef(number, name)
+
+
+def parse_position(value: Any) -> int | str:
+    """A report's order on its page: 1 for the first (the lead)."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        return f"'position' must be a whole number from 1, not {value!r}"
+    return value
 
 
 class ZoneIndex:
@@ -142,6 +233,7 @@ def parse_meta(split_: Split, path: str, config: SiteConfig, zones: ZoneIndex) -
         else:
             draft = draft_entry.value
     optional = {k: _text(get(k), k, fail) or None for k in ("summary", "image", "image_caption", "image_credit")}
+    edition, page, position = _printed(get("edition"), get("page"), get("position"), fail)
     if problems or zone is None:
         return None, problems
     return Meta(
@@ -156,6 +248,12 @@ def parse_meta(split_: Split, path: str, config: SiteConfig, zones: ZoneIndex) -
         title_line=entries["title"].line,
         slug_line=entries["slug"].line if "slug" in entries else None,
         image_line=entries["image"].line if "image" in entries else None,
+        edition=edition,
+        page=page,
+        position=position,
+        edition_line=entries["edition"].line if "edition" in entries else None,
+        page_line=entries["page"].line if "page" in entries else None,
+        position_line=entries["position"].line if "position" in entries else None,
         **optional,
     ), problems
 
@@ -165,6 +263,31 @@ _REQUIRED_HINTS: Mapping[str, str] = {
     "date": "add 'date: YYYY-MM-DD' with the day the report is published",
     "zone": "add 'zone: …' naming a zone registered in bulletin.yaml",
 }
+
+
+def _printed(edition_entry: Entry | None, page_entry: Entry | None, position_entry: Entry | None,
+             fail: Callable[..., None]) -> tuple[IssueRef | None, PageRef | None, int | None]:
+    """Where a report was printed: each of edition, page and position, checked against the others."""
+    given = {k: e for k, e in (("edition", edition_entry), ("page", page_entry), ("position", position_entry))
+             if e is not None and e.value is not None}
+    edition = parse_edition(given["edition"].value) if "edition" in given else None
+    page = parse_page(given["page"].value) if "page" in given else None
+    position = parse_position(given["position"].value) if "position" in given else None
+    for key, value, hint in (("edition", edition, EDITION_HINT), ("page", page, PAGE_HINT), ("position", position, POSITION_HINT)):
+        if isinstance(value, str):
+            fail(given[key], value, hint)
+    if "edition" in given and "page" not in given:
+        fail(given["edition"], "the report names an edition but not the page (版) it was printed on",
+             "add e.g. page: 6; a report printed in no issue needs no edition")
+    if "page" in given and "edition" not in given:
+        fail(given["page"], "the report names a page but not the edition it was printed in",
+             "add the issue it was printed in, e.g. edition: 2021-03-31; a web-only report has no page")
+    if "position" in given and "page" not in given:
+        fail(given["position"], "'position' is the order on a printed page, but the report names no page",
+             "add edition: and page:, or leave position out")
+    return (edition if isinstance(edition, IssueRef) else None,
+            page if isinstance(page, PageRef) else None,
+            position if isinstance(position, int) else None)
 
 
 def _text(entry: Entry | None, key: str, fail: Callable[..., None]) -> str | None:

@@ -14,15 +14,15 @@ from typing import Any
 
 from markupsafe import Markup
 
-from bulletin.model import Article, Group
+from bulletin.model import Article, Edition, EditionPage, Group
 
 
 def article_fingerprint(article: Article) -> str:
     """Changes whenever anything a page could show about the article changes."""
     cached = article.__dict__.get("_fingerprint")
     if cached is None:
-        data = repr((article.meta, article.body.digest, article.body.headings, article.url, article.zone_url,
-                     article.tags, article.reporters, article.image_url, article.attachments, article.picture))
+        data = repr((article.meta, article.body.digest, article.body.nested_html, article.body.headings, article.url,
+                     article.zone_url, article.tags, article.reporters, article.image_url, article.attachments, article.picture))
         cached = hashlib.blake2b(data.encode(), digest_size=16).hexdigest()
         object.__setattr__(article, "_fingerprint", cached)  # frozen, but this is a pure cache
     return cached
@@ -58,6 +58,16 @@ def _part(value: Any) -> Any:
             cached = hashlib.blake2b(data.encode(), digest_size=16).hexdigest()
             object.__setattr__(value, "_fingerprint", cached)
         return ("group", cached)
+    if isinstance(value, (Edition, EditionPage)):
+        cached = value.__dict__.get("_fingerprint")
+        if cached is None:
+            if isinstance(value, Edition):
+                data = repr((value.date, value.number, value.url, _part(value.pages)))
+            else:
+                data = repr((value.number, value.name, value.url, tuple(article_fingerprint(a) for a in value.articles)))
+            cached = hashlib.blake2b(data.encode(), digest_size=16).hexdigest()
+            object.__setattr__(value, "_fingerprint", cached)
+        return (type(value).__name__, cached)
     if isinstance(value, dict):  # contexts are built in a fixed order: no need to sort
         return tuple([(k, _part(v)) for k, v in value.items()])
     cached = getattr(value, "__dict__", {}).get("_fingerprint")

@@ -7,6 +7,7 @@ list, feed or check needs is read from the token stream, never from the HTML.
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 import re
 from functools import lru_cache
@@ -29,6 +30,9 @@ RENDERER_VERSION = "1"
 # A link to another report's file is written with this scheme until the site knows that
 # report's URL (see taxonomy.assemble).
 REPORT_LINK = "bulletin-report:"
+# In a nested body (shown on another page than the report's own), a link to a file beside the
+# report starts with this until the site knows the report's URL (see taxonomy.assemble).
+REPORT_FOLDER = "bulletin-report-folder/"
 
 _CJK = re.compile(r"[\u2e80-\u2fdf\u3040-\u30ff\u3100-\u312f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 _LATIN_WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+(?:[.'’-][A-Za-z0-9\u00c0-\u024f]+)*")
@@ -80,7 +84,8 @@ def _render_paragraph_close(self, tokens: Sequence[Token], idx: int, options, en
 
 def _render_footnotes_open(self, tokens: Sequence[Token], idx: int, options, env) -> str:  # type: ignore[no-untyped-def]
     # A titled section: readers (and assistive technology) see what the notes are.
-    return '<section class="footnotes">\n<h2 class="footnotes-title">注释</h2>\n<ol class="footnotes-list">\n'
+    level = 3 if env.get("nested") else 2
+    return f'<section class="footnotes">\n<h{level} class="footnotes-title">注释</h{level}>\n<ol class="footnotes-list">\n'
 
 
 def _escape(text: str) -> str:
@@ -129,13 +134,19 @@ def sanitize(html: str) -> str:
     )
 
 
+def nest_prefix(source: str) -> str:
+    """The prefix of every id in a report's nested body: short, and unique to the report's file."""
+    return "r" + hashlib.blake2b(source.encode(), digest_size=4).hexdigest() + "-"
+
+
 def render(text: str, first_line: int = 1, summary_length: int = 120, trusted_html: bool = False,
-           source: str = "content/report.md") -> Body:
+           source: str = "content/report.md", nested: bool = False) -> Body:
     """Render a report body.
 
     `first_line` is the body's first line in its file and `source` the file's path relative to
     the site folder: links and images are recorded with their line and the local file they
-    point at.
+    point at. `nested` also renders the body as it appears among other reports on one page
+    (`Body.nested_html`).
     """
     md = parser()
     env: dict = {}
@@ -189,8 +200,10 @@ def render(text: str, first_line: int = 1, summary_length: int = 120, trusted_ht
                 paragraphs.append(text_.strip())
                 summary_chars += len(text_)
     html = md.renderer.render(tokens, md.options, env)
+    nested_html = _render_nested(md, tokens, env, folder, nest_prefix(source)) if nested else None
     if has_raw_html and not trusted_html:
         html = sanitize(html)
+        nested_html = sanitize(nested_html) if nested_html is not None else None
     all_text = "".join(plain)
     return Body.of(
         html,
@@ -199,7 +212,37 @@ def render(text: str, first_line: int = 1, summary_length: int = 120, trusted_ht
         links=tuple(links),
         cjk_chars=len(_CJK.findall(all_text)),
         latin_words=len(_LATIN_WORD.findall(all_text)),
+        nested_html=nested_html,
     )
+
+
+def _render_nested(md: MarkdownIt, tokens: list[Token], env: dict, folder: str, prefix: str) -> str:
+    """The body as one of several reports on a page: each heading a level down (the report's
+    own headline is the page's h2), every id and every link to one given the report's prefix
+    so that no two reports' ids clash, and files beside the report marked to be linked by the
+    report's URL. Changes `tokens`: call after the plain render."""
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(6, int(token.tag[1]) + 1)}"
+            if token.type == "heading_open" and token.attrGet("id"):
+                token.attrSet("id", prefix + str(token.attrGet("id")))
+        elif token.type == "inline" and token.children:
+            for child in token.children:
+                attribute = {"link_open": "href", "image": "src"}.get(child.type)
+                if attribute and child.attrGet(attribute):
+                    child.attrSet(attribute, _nested_target(folder, str(child.attrGet(attribute)), prefix))
+    return md.renderer.render(tokens, md.options, {**env, "docId": prefix.rstrip("-"), "nested": True})
+
+
+def _nested_target(folder: str, target: str, prefix: str) -> str:
+    """Where a link or image of a nested body points: in-body anchors get the report's prefix,
+    files beside the report the REPORT_FOLDER mark, everything else stays."""
+    if target.startswith("#") and len(target) > 1:
+        return "#" + prefix + target[1:]
+    path = local_path(folder, target)
+    if path is not None and not path.endswith(".md"):
+        return REPORT_FOLDER + target
+    return target
 
 
 def local_path(folder: str, target: str) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from bulletin.config import SiteConfig, Zone
@@ -43,6 +43,9 @@ class Body:
     latin_words: int
     digest: str = ""  # of the HTML: changes whenever the HTML does
     html_file: str | None = None
+    # The body among the other reports of a printed page (see markdown.render); None when the
+    # report is in no printed issue.
+    nested_html: str | None = None
 
     @classmethod
     def of(cls, html: str, **fields: object) -> "Body":
@@ -55,8 +58,11 @@ class Body:
             object.__setattr__(self, "html_text", Path(self.html_file).read_text(encoding="utf-8"))
         return self.html_text  # type: ignore[return-value]
 
-    def with_html(self, html: str) -> "Body":
-        return replace(self, html_text=html, html_file=None, digest=hashlib.blake2b(html.encode(), digest_size=16).hexdigest())
+    def with_html(self, html: str, nested_html: object = "unchanged") -> "Body":
+        """This body with other HTML (and, if given, another nested HTML)."""
+        nested = self.nested_html if nested_html == "unchanged" else nested_html
+        return replace(self, html_text=html, html_file=None, nested_html=nested,
+                       digest=hashlib.blake2b(html.encode(), digest_size=16).hexdigest())
 
     def stored(self, folder: Path) -> "Body":
         """This body with its HTML in a file under `folder` (written once) instead of in memory."""
@@ -76,6 +82,22 @@ class Body:
 
 
 @dataclass(frozen=True)
+class IssueRef:
+    """The printed issue (期) a report's front-matter names: its day, and its number if given."""
+
+    date: date
+    number: int | None = None
+
+
+@dataclass(frozen=True)
+class PageRef:
+    """The page (版) of an issue a report's front-matter names: its number, and its name if given."""
+
+    number: int
+    name: str | None = None
+
+
+@dataclass(frozen=True)
 class Meta:
     """A report's front-matter, each field normalised."""
 
@@ -91,9 +113,15 @@ class Meta:
     image: str | None
     image_caption: str | None
     image_credit: str | None
+    edition: IssueRef | None = None  # None: a web-only report, in no printed issue
+    page: PageRef | None = None
+    position: int | None = None  # order on its page, 1 first
     title_line: int = 1
     slug_line: int | None = None
     image_line: int | None = None
+    edition_line: int | None = None
+    page_line: int | None = None
+    position_line: int | None = None
 
 
 @dataclass(frozen=True)
@@ -156,6 +184,68 @@ class Group:
 
 
 @dataclass(frozen=True)
+class EditionPage:
+    """One page (版) of a printed issue: its reports in the order they were laid out."""
+
+    number: int
+    name: str  # "" when neither bulletin.yaml nor a report names it
+    url: str  # the page view
+    articles: tuple[Article, ...]
+
+    @property
+    def label(self) -> str:
+        """第6版, the way a paper numbers its pages."""
+        return f"第{self.number}版"
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One printed issue (期): its day, its number if known, and its pages in order."""
+
+    date: datetime  # midnight of the issue's day, in the site's time zone
+    number: int | None
+    url: str  # the issue's table of contents
+    pages: tuple[EditionPage, ...]
+
+    @property
+    def slug(self) -> str:
+        return f"{self.date:%Y-%m-%d}"
+
+    @property
+    def label(self) -> str:
+        """第1234期, or '' for an issue known only by its date."""
+        return f"第{self.number}期" if self.number is not None else ""
+
+    @property
+    def title(self) -> str:
+        """2021年3月31日 第1234期 (the number only when known)."""
+        day = f"{self.date.year}年{self.date.month}月{self.date.day}日"
+        return f"{day} {self.label}" if self.label else day
+
+    @property
+    def articles(self) -> tuple[Article, ...]:
+        return tuple(a for p in self.pages for a in p.articles)
+
+    @property
+    def updated(self) -> datetime:
+        """The issue's day, or the newest of its reports if one is dated later."""
+        return max([self.date, *(a.date for a in self.articles)])
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a report was printed, for its article page: issue, page and the links to both."""
+
+    edition_date: datetime
+    edition_label: str
+    edition_url: str
+    page_label: str
+    page_name: str
+    page_url: str
+    position: int  # 1-based order on the page
+
+
+@dataclass(frozen=True)
 class Site:
     """The whole bulletin, gathered before anything is rendered."""
 
@@ -168,3 +258,5 @@ class Site:
     months: tuple[Group, ...]  # newest first
     neighbours: dict[str, tuple[Article | None, Article | None]] = field(repr=False)  # url → (older, newer)
     related: dict[str, tuple[Article, ...]] = field(repr=False)
+    editions: tuple[Edition, ...] = ()  # newest first
+    placements: dict[str, Placement] = field(default_factory=dict, repr=False)  # article url → where printed

@@ -8,7 +8,9 @@ from typing import Any, Iterator, Mapping, Sequence
 from markupsafe import Markup
 
 from bulletin import urls
-from bulletin.model import Article, Group, Site
+from bulletin.model import Article, Edition, Group, Site
+
+EDITIONS_TITLE = "数字报"  # the printed issues, read online as they were laid out
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,10 @@ def group_feed(site: Site, group: Group) -> Feed:
     return Feed(f"{group.name} - {site.config.title}", *urls.feeds(group.url))
 
 
+def editions_feed(site: Site) -> Feed:
+    return Feed(f"{EDITIONS_TITLE} - {site.config.title}", *urls.feeds(urls.EDITIONS))
+
+
 def pages(site: Site, entries: Mapping[str, Markup]) -> Iterator[Page]:
     """Every HTML page of the site. `entries` holds each article's list entry, rendered once."""
     config = site.config
@@ -69,7 +75,8 @@ def pages(site: Site, entries: Mapping[str, Markup]) -> Iterator[Page]:
             article.url, "article.html", "article", article.title, article.source,
             feeds=(home_feed, group_feed(site, zone_group)),
             description=article.summary,
-            context={"article": article, "older": older, "newer": newer, "related": site.related[article.url]},
+            context={"article": article, "older": older, "newer": newer, "related": site.related[article.url],
+                     "placement": site.placements.get(article.url)},
         )
     zones_by_name = {z.name: z for z in config.zones}
     for group in site.zones:
@@ -99,7 +106,40 @@ def pages(site: Site, entries: Mapping[str, Markup]) -> Iterator[Page]:
                               entries, f"archive {month.name}", (home_feed,), extra={"group": month})
     if config.search:
         yield Page(urls.SEARCH, "search.html", "search", "搜索", "search page", (home_feed,))
+    yield from edition_pages(site)
     yield Page(urls.NOT_FOUND, "404.html", "not-found", "页面未找到", "404 page", (home_feed,))
+
+
+def edition_pages(site: Site) -> Iterator[Page]:
+    """The printed issues: their index, each issue's table of contents and each page's page view.
+
+    A site with no printed issue has none of these pages.
+    """
+    editions = site.editions
+    if not editions:
+        return
+    feeds = (editions_feed(site), site_feed(site))
+    years: dict[int, list[Edition]] = {}
+    for edition in editions:
+        years.setdefault(edition.date.year, []).append(edition)
+    yield Page(urls.EDITIONS, "editions.html", "editions", EDITIONS_TITLE, "edition index", feeds,
+               description=f"{site.config.title}的每一期，按版面阅读",
+               context={"years": list(years.items()), "total": len(editions)})
+    for index, edition in enumerate(editions):
+        earlier = editions[index + 1] if index + 1 < len(editions) else None
+        later = editions[index - 1] if index > 0 else None
+        yield Page(edition.url, "edition.html", "edition", edition.title, f"edition {edition.slug}", feeds,
+                   description=f"{site.config.title} {edition.title}，共{len(edition.pages)}版{len(edition.articles)}篇报道",
+                   context={"edition": edition, "earlier": earlier, "later": later})
+        sheets = edition.pages
+        for number, sheet in enumerate(sheets):
+            previous = sheets[number - 1] if number > 0 else None
+            following = sheets[number + 1] if number + 1 < len(sheets) else None
+            name = f" {sheet.name}" if sheet.name else ""
+            yield Page(sheet.url, "edition_page.html", "edition-page", f"{sheet.label}{name} · {edition.title}",
+                       f"edition {edition.slug} page {sheet.number}", feeds,
+                       description="、".join(a.title for a in sheet.articles),
+                       context={"edition": edition, "sheet": sheet, "previous": previous, "following": following})
 
 
 def count(site: Site) -> int:
@@ -110,7 +150,8 @@ def count(site: Site) -> int:
         return max(1, -(-len(group_articles) // per_page))
 
     lists = [site.articles] + [g.articles for g in (*site.zones, *site.tags, *site.reporters, *site.months)]
-    return sum(n(a) for a in lists) + len(site.articles) + len(site.years) + 6
+    printed = (1 + len(site.editions) + sum(len(e.pages) for e in site.editions)) if site.editions else 0
+    return sum(n(a) for a in lists) + len(site.articles) + len(site.years) + 6 + printed
 
 
 def _paginated(

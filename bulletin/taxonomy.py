@@ -1,4 +1,5 @@
-"""Reports → the Site: URLs decided, duplicates refused, articles grouped and ordered.
+"""Reports → the Site: URLs decided, duplicates refused, articles grouped and ordered, and the
+printed issues gathered (bulletin.editions).
 
 Groups (zone, tag, reporter, year, month) hold their articles newest first; ties are broken by
 URL so the order never depends on the order files were found in.
@@ -14,13 +15,13 @@ from html import escape, unescape
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Sequence
 
-from bulletin import urls
+from bulletin import editions as printed, urls
 from bulletin.config import SiteConfig
 from bulletin.content import Report
 from bulletin.errors import BuildError, Problem
 from bulletin.images import Images, Picture
 from bulletin.model import Article, Body, Group, Site, Term
-from bulletin.markdown import REPORT_LINK, local_path
+from bulletin.markdown import REPORT_FOLDER, REPORT_LINK, local_path
 from bulletin.slugs import slugify
 
 RELATED_COUNT = 5
@@ -82,6 +83,9 @@ def assemble(config: SiteConfig, reports: Sequence[Report], unpublished: Sequenc
             attachments=attachments,
             picture=picture,
         )
+        if report.body.nested_html is not None:  # files beside the report, linked from other pages
+            nested = report.body.nested_html.replace(f'="{REPORT_FOLDER}', f'="{escape(config.path_prefix + url)}')
+            article = replace(article, body=replace(article.body, nested_html=nested))
         if url in by_url:
             other = by_url[url]
             problems.append(
@@ -99,6 +103,7 @@ def assemble(config: SiteConfig, reports: Sequence[Report], unpublished: Sequenc
     sink = warnings if warnings is not None else []
     for url, article in list(by_url.items()):
         by_url[url] = _resolve_report_links(article, by_source, not_yet, config.path_prefix, problems, sink, broken)
+    editions, placements = printed.gather(config, list(by_url.values()), problems)
     if problems:
         raise BuildError(problems)
 
@@ -136,7 +141,7 @@ def assemble(config: SiteConfig, reports: Sequence[Report], unpublished: Sequenc
     }
     lists = [g.articles for g in zones] + [g.articles for g in tags]
     related = _related(articles, lists)
-    return Site(config, articles, zones, tags, reporters, years, months, neighbours, related)
+    return Site(config, articles, zones, tags, reporters, years, months, neighbours, related, editions, placements)
 
 
 def _attachments(root: Path, report: Report, url: str, problems: list[Problem]) -> tuple[str | None, tuple[tuple[str, str], ...]]:
@@ -213,7 +218,7 @@ def _resolve_report_links(article: Article, by_source: dict[str, Article], unpub
     links = [l for l in article.body.links if l.path and l.path.endswith(".md")]
     if not links:
         return article
-    html = article.body.html
+    html, nested = article.body.html, article.body.nested_html
     for link in links:
         assert link.path is not None
         target = by_source.get(link.path)
@@ -229,8 +234,10 @@ def _resolve_report_links(article: Article, by_source: dict[str, Article], unpub
             problems.append(Problem(f"link to a report that does not exist: '{link.target}' (looked for {link.path})",
                                     article.source, link.line, hint="check the file name; paths are relative to the report's file"))
             continue
-        html = html.replace(f'href="{escape(REPORT_LINK + link.path)}', f'href="{escape(prefix + url)}')
-    return replace(article, body=article.body.with_html(html))
+        old, new = f'href="{escape(REPORT_LINK + link.path)}', f'href="{escape(prefix + url)}'
+        html = html.replace(old, new)
+        nested = nested.replace(old, new) if nested is not None else None
+    return replace(article, body=article.body.with_html(html, nested))
 
 
 def _term_groups(terms: dict[str, Term], members: dict[str, list[Article]]) -> tuple[Group, ...]:

@@ -35,6 +35,11 @@ def zh_date(value: datetime) -> str:
     return f"{value.year}年{value.month}月{value.day}日"
 
 
+def zh_weekday(value: datetime) -> str:
+    """星期三: the day of the week, as a paper's folio line gives it."""
+    return f"星期{WEEKDAYS[value.weekday()]}"
+
+
 def zh_datetime(value: datetime) -> str:
     return f"{zh_date(value)} {value:%H:%M}"
 
@@ -57,6 +62,7 @@ class Theme:
         self.env.filters.update(
             zh_date=lambda d: zh_date(d.astimezone(tz)),
             zh_datetime=lambda d: zh_datetime(d.astimezone(tz)),
+            zh_weekday=lambda d: zh_weekday(d.astimezone(tz)),
             iso=lambda d: d.astimezone(tz).isoformat(),
             ymd=lambda d: d.astimezone(tz).strftime("%Y-%m-%d"),
             json_ld=json_ld,

@@ -7,13 +7,14 @@ site's path prefix (so a site under https://example.org/bulletin/ links to /bull
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 HOME = ""
 ZONES = "zones/"
 TAGS = "tags/"
 REPORTERS = "reporters/"
 ARCHIVE = "archive/"
+EDITIONS = "editions/"
 NOT_FOUND = "404.html"
 SEARCH = "search/"
 SEARCH_BUNDLE = "pagefind/"
@@ -45,6 +46,16 @@ def year(value: int) -> str:
 
 def month(year_: int, month_: int) -> str:
     return f"{ARCHIVE}{year_:04d}/{month_:02d}/"
+
+
+def edition(day: date) -> str:
+    """A printed issue's table of contents: editions/2021-03-31/."""
+    return f"{EDITIONS}{day:%Y-%m-%d}/"
+
+
+def edition_page(day: date, number: int) -> str:
+    """The page view of page (版) `number` of the issue of `day`: editions/2021-03-31/06/."""
+    return f"{edition(day)}{number:02d}/"
 
 
 def page(url: str, number: int) -> str:

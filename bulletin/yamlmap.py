@@ -33,12 +33,20 @@ class Entry:
     value: Any
     line: int
     node: Any = None
+    offset: int = 0  # lines of the file before the YAML text
 
     def item_lines(self) -> list[int]:
         """1-based lines of the items of a list value (the key's line where unknown)."""
         if isinstance(self.node, yaml.SequenceNode):
             return [self.line + (n.start_mark.line - self.node.start_mark.line) for n in self.node.value]
         return [self.line] * (len(self.value) if isinstance(self.value, list) else 0)
+
+    def key_lines(self) -> list[int]:
+        """1-based lines of the keys of a mapping value, in order (the key's line where unknown)."""
+        count = len(self.value) if isinstance(self.value, dict) else 0
+        if isinstance(self.node, yaml.MappingNode) and len(self.node.value) == count:
+            return [k.start_mark.line + 1 + self.offset for k, _ in self.node.value]
+        return [self.line] * count
 
 
 def load_mapping(
@@ -83,7 +91,7 @@ def load_mapping(
                     )
                 )
                 continue
-            entries[key] = Entry(loader.construct_object(value_node, deep=True), line, value_node)
+            entries[key] = Entry(loader.construct_object(value_node, deep=True), line, value_node, offset)
         return entries, problems
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

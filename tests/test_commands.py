@@ -138,7 +138,7 @@ def test_build_is_quiet_when_asked_and_prints_no_bar_when_piped(tmp_path: Path) 
     assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")
     loud = run("build", str(GOLDEN_SITE), "-o", str(tmp_path / "b"))
     assert loud.stderr == ""  # no progress bar when not on a terminal
-    assert loud.stdout.startswith("built 4 reports: 27 pages, 14 feeds")
+    assert loud.stdout.startswith("built 4 reports: 33 pages, 16 feeds")
 
 
 @pytest.mark.parametrize("argv", [["build", "--help"], ["check", "--help"], ["serve", "--help"], ["new", "--help"], ["init", "--help"]])

@@ -15,11 +15,11 @@ def _feeds(root: Path) -> list[Path]:
     return sorted([*root.rglob("feed.xml"), *root.rglob("atom.xml")])
 
 
-def test_sample_bulletin_has_site_zone_and_tag_feeds(sample_build: Path) -> None:
+def test_sample_bulletin_has_site_zone_tag_and_issue_feeds(sample_build: Path) -> None:
     names = {p.relative_to(sample_build).as_posix() for p in _feeds(sample_build)}
     assert {"feed.xml", "atom.xml", "zones/guiyang/feed.xml", "zones/guiyang/atom.xml",
-            "tags/sheng-wu-yi-yao/feed.xml", "tags/sheng-wu-yi-yao/atom.xml"} <= names
-    assert len(names) == 2 * (1 + 8 + len(list((sample_build / "tags").glob("*/feed.xml"))))
+            "tags/sheng-wu-yi-yao/feed.xml", "tags/sheng-wu-yi-yao/atom.xml", "editions/feed.xml", "editions/atom.xml"} <= names
+    assert len(names) == 2 * (1 + 8 + len(list((sample_build / "tags").glob("*/feed.xml"))) + 1)
 
 
 def test_every_feed_parses_cleanly(sample_build: Path, golden_build: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Callable
 
@@ -26,6 +27,11 @@ EDITS: dict[str, Callable[[Path], None]] = {
     "move to another zone": lambda s: _edit(s / "content/2021/qingdao.md", "zone: qingdao", "zone: guiyang"),
     "change the date": lambda s: _edit(s / "content/2021/guiyang.md", "date: 2021-03-19", "date: 2020-11-30"),
     "change the tags": lambda s: _edit(s / "content/2021/guiyang.md", "tags: [产业招商, 营商环境]", "tags: [营商环境, 新标签]"),
+    "print a web-only report": lambda s: _edit(s / "content/2021/qingdao.md", "tags: [重大项目, 营商环境]\n",
+                                               "tags: [重大项目, 营商环境]\nedition: 2021-03-22\npage: 2\nposition: 2\n"),
+    "reorder a printed page": lambda s: _edit(s / "content/2021/guiyang.md", "position: 1", "position: 3"),
+    "rename a page in the config": lambda s: _edit(s / "bulletin.yaml", "1: 要闻", "1: 头版要闻"),
+    "take a report out of print": lambda s: _edit(s / "content/2020/guiyang-2020.md", "edition: 2020-12-30\npage: 第1版\n", ""),
     "delete a report": lambda s: (s / "content/2021/chongqing.md").unlink(),
     "add a report": lambda s: (s / "content/2021/new.md").write_text(
         "---\ntitle: 新的报道\ndate: 2021-03-21\nzone: qingdao\ntags: [重大项目]\n---\n\n新内容。\n", encoding="utf-8"),
@@ -33,7 +39,14 @@ EDITS: dict[str, Callable[[Path], None]] = {
         s / "templates/partials/meta.html").write_text('<p class="meta">{{ article.zone.name }}</p>\n'),
     "edit the config": lambda s: _edit(s / "bulletin.yaml", "title: 测试公报", "title: 测试公报（新）"),
     "edit the stylesheet": lambda s: (s / "static/assets").mkdir(parents=True) or (s / "static/assets/style.css").write_text("body{}"),
+    "print nothing": lambda s: [_unprint(p) for p in (s / "content").rglob("*.md")],
 }
+
+
+def _unprint(path: Path) -> None:
+    """Make a report web-only."""
+    text = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(r"^(?:edition|page|position): .*\n", "", text, flags=re.M), encoding="utf-8")
 
 
 @pytest.mark.parametrize("mode", ["disk", "memory", "cache"])

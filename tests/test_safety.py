@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html.parser
 import os
+import re
 import resource
 import shutil
 import signal
@@ -68,6 +69,8 @@ def _large_site(tmp_path: Path, count: int = 500) -> Path:
     for n in range(count):
         text = sources[n % len(sources)].read_text(encoding="utf-8")
         text = text.replace("title: ", f"title: 第{n}篇 ", 1)
+        # Web-only copies: the printed page has one report in each position.
+        text = re.sub(r"^(?:edition|page|position): .*\n", "", text, flags=re.M)
         (site / "content" / f"{n}.md").write_text(text, encoding="utf-8")
     return site
 

@@ -29,6 +29,8 @@ def _reports_containing(output: Path, word: str) -> set[str]:
     for page in output.glob("2021/*/*/index.html"):
         html = page.read_text()
         article = html.split("<article", 1)[1].split("</article>", 1)[0]
+        # What the page marks as not part of the report (where it was printed) is not searched.
+        article = re.sub(r"<(\w+)[^>]*data-pagefind-ignore[^>]*>.*?</\1>", "", article, flags=re.S)
         if word in re.sub(r"<[^>]+>", "", article):
             found.add(re.search(r"<h1>(.*?)</h1>", html).group(1))  # type: ignore[union-attr]
     return found
