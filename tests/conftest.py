@@ -40,8 +40,13 @@ def site_copy(tmp_path: Path) -> Path:
     return target
 
 
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file under `root` (relative path → bytes): what a reader of the folder sees."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
 def html_files(root: Path) -> list[Path]:
     return sorted(root.rglob("*.html"))
 
 
-__all__ = ["REPO", "FIXTURES", "GOLDEN_SITE", "BuildOptions", "html_files"]
+__all__ = ["REPO", "FIXTURES", "GOLDEN_SITE", "BuildOptions", "html_files", "snapshot"]

@@ -12,17 +12,14 @@ import pytest
 
 from bulletin.build import BuildOptions, build
 from bulletin.cli import main
-from tests.conftest import REPO, html_files
+from tests.conftest import REPO, html_files, snapshot
 
-
-def _snapshot(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
     build(REPO, tmp_path / "one")
     build(REPO, tmp_path / "two")
-    one, two = _snapshot(tmp_path / "one"), _snapshot(tmp_path / "two")
+    one, two = snapshot(tmp_path / "one"), snapshot(tmp_path / "two")
     assert one == two
     assert len(one) > 50
 
@@ -99,12 +96,12 @@ def test_deleted_report_disappears_from_every_page_and_feed(site_copy: Path, tmp
 def test_failed_build_leaves_previous_output_untouched(site_copy: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     build(site_copy, out)
-    before = _snapshot(out)
+    before = snapshot(out)
     # A template that fails only while rendering articles: many pages are written before it.
     (site_copy / "templates").mkdir()
     (site_copy / "templates/article.html").write_text('{% extends "base.html" %}{% block main %}{{ 1 // 0 }}{% endblock %}')
     assert main(["build", str(site_copy), "-o", str(out)]) == 1
-    assert _snapshot(out) == before
+    assert snapshot(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "site"]
 
 

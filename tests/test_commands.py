@@ -13,22 +13,20 @@ import pytest
 
 from bulletin.build import build
 from bulletin.cli import main
+from tests.conftest import snapshot
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "bulletin", *args], capture_output=True, text=True, cwd=cwd, timeout=120)
 
 
-def _snapshot(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-
 
 def test_check_passes_a_good_site_and_writes_nothing(site_copy: Path) -> None:
-    before = _snapshot(site_copy)
+    before = snapshot(site_copy)
     result = run("check", str(site_copy))
     assert result.returncode == 0
     assert result.stderr == "checked 4 reports: no errors, 0 warnings\n"
-    assert _snapshot(site_copy) == before
+    assert snapshot(site_copy) == before
 
 
 def test_check_reports_every_problem_and_exits_1(site_copy: Path) -> None:
@@ -113,11 +111,11 @@ def test_new_uses_today_in_the_sites_time_zone(site_copy: Path) -> None:
 
 
 def test_new_refuses_an_unknown_zone_with_a_hint(site_copy: Path) -> None:
-    before = _snapshot(site_copy)
+    before = snapshot(site_copy)
     result = run("new", "标题", "--zone", "重庆高薪区", "--site", str(site_copy))
     assert result.returncode == 1
     assert result.stderr == "bulletin: unknown zone '重庆高薪区'\n  hint: did you mean '重庆高新区'?\nbulletin: 1 error; nothing was written\n"
-    assert _snapshot(site_copy) == before
+    assert snapshot(site_copy) == before
 
 
 def test_init_makes_a_site_that_builds_at_once(tmp_path: Path) -> None:
@@ -132,7 +130,7 @@ def test_init_makes_a_site_that_builds_at_once(tmp_path: Path) -> None:
 
 
 def test_build_is_quiet_when_asked_and_prints_no_bar_when_piped(tmp_path: Path) -> None:
-    from tests.conftest import GOLDEN_SITE
+    from tests.conftest import GOLDEN_SITE, snapshot
 
     quiet = run("build", str(GOLDEN_SITE), "-o", str(tmp_path / "a"), "-q")
     assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")

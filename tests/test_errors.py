@@ -11,13 +11,10 @@ from pathlib import Path
 import pytest
 
 from bulletin.cli import main
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, snapshot
 
 BROKEN = sorted(p for p in (FIXTURES / "broken").iterdir() if p.is_dir())
 
-
-def _snapshot(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 @pytest.mark.parametrize("site", BROKEN, ids=[p.name for p in BROKEN])
@@ -27,7 +24,7 @@ def test_broken_site_reports_exact_errors_and_writes_nothing(site: Path, tmp_pat
     (output / "index.html").write_text("the previous build")
     (output / "old").mkdir()
     (output / "old" / "page.html").write_text("an older page")
-    before = _snapshot(output)
+    before = snapshot(output)
 
     code = main(["build", str(site), "-o", str(output)])
 
@@ -35,7 +32,7 @@ def test_broken_site_reports_exact_errors_and_writes_nothing(site: Path, tmp_pat
     assert code == 1
     assert captured.err == (site / "expected.txt").read_text(encoding="utf-8")
     assert captured.out == ""
-    assert _snapshot(output) == before, "a failed build changed the output folder"
+    assert snapshot(output) == before, "a failed build changed the output folder"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["build"], "a failed build left files beside the output"
 
 
@@ -57,7 +54,7 @@ def test_a_missing_config_is_a_clear_error(tmp_path: Path, capsys: pytest.Captur
 
 @pytest.mark.parametrize("output", [".", "content", "content/2021", "themes", ".."])
 def test_refuses_to_build_over_the_site(site_copy: Path, output: str, capsys: pytest.CaptureFixture[str]) -> None:
-    before = _snapshot(site_copy)
+    before = snapshot(site_copy)
     assert main(["build", str(site_copy), "-o", str(site_copy / output)]) == 1
     assert "refusing to build into" in capsys.readouterr().err
-    assert _snapshot(site_copy) == before
+    assert snapshot(site_copy) == before

@@ -11,20 +11,17 @@ import os
 import shutil
 from pathlib import Path
 
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, snapshot
 
 EXPECTED = FIXTURES / "golden-expected"
 
-
-def _files(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def test_fixture_site_matches_expected_output(golden_build: Path) -> None:
     if os.environ.get("UPDATE_GOLDEN"):
         shutil.rmtree(EXPECTED, ignore_errors=True)
         shutil.copytree(golden_build, EXPECTED)
-    actual, expected = _files(golden_build), _files(EXPECTED)
+    actual, expected = snapshot(golden_build), snapshot(EXPECTED)
     assert sorted(actual) == sorted(expected), "the set of output files changed"
     for name, data in expected.items():
         if actual[name] != data:

@@ -9,10 +9,8 @@ from typing import Callable
 import pytest
 
 from bulletin.build import Builder, build
+from tests.conftest import snapshot
 
-
-def _snapshot(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def _edit(path: Path, old: str, new: str) -> None:
@@ -66,8 +64,8 @@ def test_every_kind_of_edit_rebuilds_to_exactly_a_cold_build(site_copy: Path, tm
             assert builder.memo.pages, "the cache was not used"
         cold = tmp_path / f"cold-{len(name)}-{abs(hash(name))}"
         build(site_copy, cold)
-        expected = _snapshot(cold)
-        actual = builder.files if in_memory else _snapshot(output)
+        expected = snapshot(cold)
+        actual = builder.files if in_memory else snapshot(output)
         assert sorted(actual) == sorted(expected), f"after '{name}': the set of files differs"
         for path, data in expected.items():
             assert actual[path] == data, f"after '{name}': {path} differs from a cold build"
@@ -106,7 +104,7 @@ def test_a_later_run_reuses_the_cache_and_rewrites_only_what_changed(site_copy: 
 def test_search_index_is_rebuilt_after_an_edit_and_matches_a_cold_build(tmp_path: Path) -> None:
     import shutil
 
-    from tests.conftest import REPO
+    from tests.conftest import REPO, snapshot
 
     site = tmp_path / "site"
     site.mkdir()
@@ -117,5 +115,5 @@ def test_search_index_is_rebuilt_after_an_edit_and_matches_a_cold_build(tmp_path
     _edit(site / "content/2021/qingdao-na-di-ji-kai-gong.md", "诗玮雅天然药物", "诗玮雅天然新药")
     Builder(site, output).build()  # a patch build: pages in place, then a new index swapped in
     build(site, tmp_path / "cold")
-    assert _snapshot(output) == _snapshot(tmp_path / "cold")
-    assert any(p.startswith("pagefind/") for p in _snapshot(output))
+    assert snapshot(output) == snapshot(tmp_path / "cold")
+    assert any(p.startswith("pagefind/") for p in snapshot(output))

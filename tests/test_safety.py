@@ -22,11 +22,8 @@ from hypothesis import strategies as st
 
 from bulletin.build import Builder, build
 from bulletin.cli import main
-from tests.conftest import REPO, html_files
+from tests.conftest import REPO, html_files, snapshot
 
-
-def _snapshot(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def _report(title: str = "报道", zone: str = "guiyang", body: str = "正文。", extra: str = "") -> str:
@@ -81,7 +78,7 @@ def test_an_interrupted_build_leaves_the_old_output_intact(tmp_path: Path, how: 
     site = _large_site(tmp_path)
     out = tmp_path / "out"
     build(site, out)
-    before = _snapshot(out)
+    before = snapshot(out)
     for n in range(500):  # every page changes, so the build has much to write
         report = site / "content" / f"{n}.md"
         report.write_text(report.read_text(encoding="utf-8").replace("title: 第", "title: 新第", 1), encoding="utf-8")
@@ -95,7 +92,7 @@ def test_an_interrupted_build_leaves_the_old_output_intact(tmp_path: Path, how: 
         time.sleep(0.005)
     process.send_signal(how)
     _, err = process.communicate(timeout=30)
-    assert _snapshot(out) == before
+    assert snapshot(out) == before
     if how == signal.SIGINT:
         assert process.returncode == 130
         assert err.strip() == "bulletin: interrupted; the output folder was left as it was"
@@ -113,14 +110,14 @@ def _limit_file_size() -> None:
 def test_a_full_disk_leaves_the_old_output_intact(site_copy: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     build(site_copy, out)
-    before = _snapshot(out)
+    before = snapshot(out)
     (site_copy / "content/2021/guiyang.md").write_text(_report("很长的报道", body="长" * 30_000), encoding="utf-8")
     result = subprocess.run([sys.executable, "-m", "bulletin", "build", str(site_copy), "-o", str(out)],
                             capture_output=True, text=True, preexec_fn=_limit_file_size, timeout=120)
     assert result.returncode == 1
     assert result.stderr.startswith("bulletin: cannot write: ")
     assert "File too large" in result.stderr and "Traceback" not in result.stderr
-    assert _snapshot(out) == before
+    assert snapshot(out) == before
 
 
 # Nothing outside the output folder -----------------------------------------------------------
