@@ -206,40 +206,67 @@ def bench_bulletin(site: Path, output: Path, count: int, seed: int,
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(src), os.environ.get("PYTHONPATH")]))}
     results: dict[str, dict[str, Any]] = {}
 
-    def step(name: str) -> None:
+    def build() -> dict[str, Any]:
         result = measure(cmd, output, cwd=src, env=env)
         if result["returncode"] != 0:
-            raise SystemExit(f"bulletin failed on the {name} build of {site}:\n{result['stderr']}")
-        results[name] = result
-        log(f"  {name:6} {fmt(result)}")
+            raise SystemExit(f"bulletin failed on a build of {site}:\n{result['stderr']}")
+        return result
 
-    # cold: no output, no cache, no staging leftovers
-    for path in (output, site / ".bulletin-cache", output.parent / f".{output.name}.staging",
-                 output.parent / f".{output.name}.old"):
-        if path.exists():
-            shutil.rmtree(path)
-    step("cold")
-    step("no-op")
+    def step(name: str, prepare: Any, undo: Any = None) -> None:
+        """Time one build after `prepare`; on a busy machine `undo`, rebuild and try again."""
+        prepare()
+        results[name] = quietly(name, build, lambda: (undo(), build(), prepare()) if undo else prepare())
+
+    def clean() -> None:  # cold: no output, no cache, no staging leftovers
+        for path in (output, site / ".bulletin-cache", output.parent / f".{output.name}.staging",
+                     output.parent / f".{output.name}.old"):
+            if path.exists():
+                shutil.rmtree(path)
+
     victims = reports(site)
     edited = victims[len(victims) // 2]
     original = edited.read_bytes()
     added = site / ADDED_REPORT
-    (site / ".being-edited").touch()
-    try:
+    _, added_text = generate.Generator(seed).report(count, date=ADDED_DATE, title="基准测试新增的一篇报道")
+
+    def edit() -> None:
         with open(edited, "a", encoding="utf-8") as handle:
             handle.write(APPENDED)
-        step("edit")
-        generator = generate.Generator(seed)
-        _, text = generator.report(count, date=ADDED_DATE, title="基准测试新增的一篇报道")
+
+    def add() -> None:
         added.parent.mkdir(parents=True, exist_ok=True)
-        added.write_text(text, encoding="utf-8")
-        step("add")
+        added.write_text(added_text, encoding="utf-8")
+
+    step("cold", clean)
+    step("no-op", lambda: None)
+    (site / ".being-edited").touch()
+    try:
+        step("edit", edit, lambda: edited.write_bytes(original))
+        step("add", add, added.unlink)
     finally:
         edited.write_bytes(original)
         if added.exists():
             added.unlink()
         (site / ".being-edited").unlink()
     return results
+
+
+BUSY = 0.25  # cores used by other processes during a build above which it is measured again
+RETRIES = 0  # --busy-retries
+
+
+def quietly(name: str, run: Any, again: Any) -> dict[str, Any]:
+    """run(); while other processes took more than BUSY cores meanwhile, again() and run() anew
+    (at most RETRIES times). The fastest attempt counts."""
+    attempts = [run()]
+    while len(attempts) <= RETRIES and (attempts[-1]["background_cores"] or 0) > BUSY:
+        log(f"  {name:6} {fmt(attempts[-1])}   (busy machine: measuring again)")
+        again()
+        attempts.append(run())
+    result = min(attempts, key=lambda r: (bool(r.get("failed")), r["wall_s"]))
+    result["attempts"] = len(attempts)
+    log(f"  {name:6} {fmt(attempts[-1])}")
+    return result
 
 
 # --- Hugo and Pelican ------------------------------------------------------------------------
@@ -482,13 +509,18 @@ def bench_other(name: str, cmd: list[str], site: Path, output: Path, timeout: fl
         if path.exists():
             shutil.rmtree(path)
     cmd = ["timeout", str(int(timeout))] + cmd if shutil.which("timeout") else cmd
-    result = measure(cmd, output, cwd=site)
-    if result["returncode"] != 0:
-        reason = "timed out" if result["returncode"] == 124 else f"exit {result['returncode']}"
-        log(f"  {name}: failed ({reason}): {result['stderr'][-2000:]}")
-        result["failed"] = reason
-    log(f"  {name:6} {fmt(result)}")
-    return result
+
+    def run() -> dict[str, Any]:
+        if output.exists():
+            shutil.rmtree(output)
+        result = measure(cmd, output, cwd=site)
+        if result["returncode"] != 0:
+            reason = "timed out" if result["returncode"] == 124 else f"exit {result['returncode']}"
+            log(f"  {name}: failed ({reason}): {result['stderr'][-2000:]}")
+            result["failed"] = reason
+        return result
+
+    return quietly(name, run, lambda: None)
 
 
 # --- reporting -------------------------------------------------------------------------------
@@ -552,6 +584,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=1, help="run every build this many times and keep the fastest")
     parser.add_argument("--idle-wait", type=float, default=0, metavar="SECONDS",
                         help="before each build, wait up to this long for the machine to be idle")
+    parser.add_argument("--busy-retries", type=int, default=0, metavar="N",
+                        help=f"measure a build again, up to N times, when other processes used more than "
+                             f"{BUSY} cores meanwhile (a shared machine); the fastest attempt counts")
     parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
     parser.add_argument("--rev", help="time bulletin as of this git commit (extracted into the workdir) "
                                       "instead of the installed checkout")
@@ -562,8 +597,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--sizes must be numbers separated by commas, not {args.sizes!r}")
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
-    global IDLE_WAIT
-    IDLE_WAIT = args.idle_wait
+    global IDLE_WAIT, RETRIES
+    IDLE_WAIT, RETRIES = args.idle_wait, max(0, args.busy_retries)
     workdir = args.workdir.absolute()
     workdir.mkdir(parents=True, exist_ok=True)
 

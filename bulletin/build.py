@@ -18,7 +18,7 @@ from markupsafe import Markup
 from tqdm import tqdm
 
 from bulletin import __version__, feeds, pages, search, urls
-from bulletin.config import SiteConfig, load_config
+from bulletin.config import BUILTIN_THEMES, CONFIG_NAME, SiteConfig, load_config
 from bulletin.content import Report, load_reports
 from bulletin.markdown import RENDERER_VERSION, local_path
 from bulletin.errors import BuildError, Problem
@@ -73,6 +73,7 @@ class Builder:
         self.memo = Memo()
         self.files: dict[str, bytes] = {}
         self.config: SiteConfig | None = None
+        self._next_due: datetime | None = None
 
     def load(self, warnings: list[Problem] | None = None) -> Site:
         """Read and check everything; raises BuildError with every problem found."""
@@ -80,6 +81,9 @@ class Builder:
         now = self.options.now or datetime.now(timezone.utc)
         reports, held_back, problems = load_reports(config, drafts=self.options.drafts, future=self.options.future,
                                                     now=now, cache=self.cache)
+        # The first moment a report held back for its date becomes due (and the site changes).
+        due = [r.meta.date for r in held_back if r.meta.date > now and (self.options.drafts or not r.meta.draft)]
+        self._next_due = min(due) if due else None
         if warnings is not None:
             warnings.extend(unused_files(config, [*reports, *held_back]))
         # Check what the readable reports say about each other too, so one run shows everything.
@@ -94,10 +98,21 @@ class Builder:
 
     def build(self, warnings: list[Problem] | None = None, progress: bool = False) -> BuildReport:
         started = time.perf_counter()
+        inputs = None
         if not self.in_memory:
             check_output_location(self.root, self.output)
+            inputs = self._inputs()
+            unchanged = self._unchanged(inputs)
+            if unchanged is not None:  # nothing the site is made from changed: nothing to do
+                report, known = unchanged
+                if warnings is not None:
+                    warnings.extend(known)
+                return replace(report, seconds=time.perf_counter() - started)
             self._load_state()
-        site = self.load(warnings)
+        noted: list[Problem] = []
+        site = self.load(noted)
+        if warnings is not None:
+            warnings.extend(noted)
         # A rebuild that knows what the last build wrote patches the output in place.
         previous = self._manifest() if self.memo.pages and not self.in_memory else None
         out = MemoryOutput(self.files) if self.in_memory else Output(self.output, previous)
@@ -126,12 +141,14 @@ class Builder:
             for rel in search.reindex(self.root, self.output):
                 out.written[rel] = "search index"
         self.memo = memo
+        result = BuildReport(len(site.articles), page_count, feed_count, len(out.written), time.perf_counter() - started)
         if isinstance(out, Output):
             self._save_manifest(set(out.written))
             self._save_state()
+            self._save_inputs(inputs, result, noted, self._next_due)
         if isinstance(out, MemoryOutput):
             self.files = out.files
-        return BuildReport(len(site.articles), page_count, feed_count, len(out.written), time.perf_counter() - started)
+        return result
 
 
     # What a later `bulletin build` may reuse: parsed reports (bodies in files of their own, read
@@ -170,6 +187,47 @@ class Builder:
         except OSError:
             pass  # a read-only site still builds; the next build just starts from scratch
 
+    # A no-op rebuild: when no file the site is made from changed (by size, time and inode), no
+    # report became due, and every file of the last build is still in place, nothing is done.
+    def _inputs(self) -> str:
+        digest = hashlib.blake2b(repr((_STATE_VERSION, self.options.drafts, self.options.future, str(self.output))).encode())
+        for folder in (self.root / "content", self.root / "templates", self.root / "static", self.root / "themes",
+                       BUILTIN_THEMES, self.root / CONFIG_NAME):
+            for path, info in _walk_stats(folder):
+                digest.update(f"{path}\0{info.st_mtime_ns}\0{info.st_size}\0{info.st_ino}\n".encode())
+        return digest.hexdigest()
+
+    def _inputs_path(self) -> Path:
+        key = hashlib.sha1(str(self.output).encode()).hexdigest()[:16]
+        return self.root / CACHE_DIR / f"inputs-{key}.pickle"
+
+    def _unchanged(self, inputs: str) -> tuple[BuildReport, list[Problem]] | None:
+        if self.options.now is not None:
+            return None
+        try:
+            with open(self._inputs_path(), "rb") as handle:
+                saved = pickle.load(handle)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            return None
+        if saved.get("inputs") != inputs:
+            return None
+        due = saved.get("due")
+        if due is not None and datetime.now(timezone.utc) >= due:
+            return None
+        written = self._manifest()
+        if written is None or not all(os.path.exists(os.path.join(self.output, rel)) for rel in written):
+            return None
+        return saved["report"], saved["warnings"]
+
+    def _save_inputs(self, inputs: str | None, report: BuildReport, warnings: list[Problem], due: datetime | None) -> None:
+        if inputs is None:
+            return
+        try:
+            with open(self._inputs_path(), "wb") as handle:
+                pickle.dump({"inputs": inputs, "report": report, "warnings": warnings, "due": due}, handle)
+        except OSError:
+            pass
+
     def _manifest_path(self) -> Path:
         key = hashlib.sha1(str(self.output).encode()).hexdigest()[:16]
         return self.root / CACHE_DIR / f"written-{key}.txt"
@@ -188,6 +246,33 @@ class Builder:
             path.write_text("\n".join(sorted(written)), encoding="utf-8")
         except OSError:
             pass  # a read-only site still builds; foreign files are then judged without it
+
+
+def _walk_stats(top: Path):  # type: ignore[no-untyped-def]
+    """(path, stat) of every file under `top` (or of `top` itself), in a stable order."""
+    try:
+        info = os.stat(top)
+    except OSError:
+        return
+    if not os.path.isdir(top):
+        yield str(top), info
+        return
+    stack = [str(top)]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if not entry.name.startswith("."):
+                    stack.append(entry.path)
+            else:
+                try:
+                    yield entry.path, entry.stat()
+                except OSError:
+                    continue
 
 
 def load_site(root: Path, options: BuildOptions, warnings: list[Problem] | None = None) -> Site:

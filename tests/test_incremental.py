@@ -117,3 +117,32 @@ def test_search_index_is_rebuilt_after_an_edit_and_matches_a_cold_build(tmp_path
     build(site, tmp_path / "cold")
     assert snapshot(output) == snapshot(tmp_path / "cold")
     assert any(p.startswith("pagefind/") for p in snapshot(output))
+
+
+def test_a_no_op_rebuild_does_nothing_but_notices_any_change(site_copy: Path, tmp_path: Path) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    output = tmp_path / "out"
+    build(site_copy, output)
+    before = snapshot(output)
+    again = Builder(site_copy, output)
+    again.build()
+    assert again.config is None, "a build with nothing changed still read the site"
+    assert snapshot(output) == before
+    # A file of the output gone, an edit, a report becoming due: each makes a real build.
+    (output / "404.html").unlink()
+    Builder(site_copy, output).build()
+    assert snapshot(output) == before
+    _edit(site_copy / "content/2021/qingdao.md", "16个重点项目", "18个重点项目")
+    edited = Builder(site_copy, output)
+    edited.build()
+    assert edited.config is not None and "18个重点项目" in (output / "index.html").read_text() + (output / "feed.xml").read_text()
+    soon = (datetime.now(timezone.utc) + timedelta(seconds=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    (site_copy / "content/2021/soon.md").write_text(f"---\ntitle: 即将发布\ndate: {soon}\nzone: qingdao\n---\n\n马上。\n", encoding="utf-8")
+    Builder(site_copy, output).build()
+    assert "即将发布" not in (output / "index.html").read_text()
+    import time
+
+    time.sleep(2.5)
+    Builder(site_copy, output).build()
+    assert "即将发布" in (output / "index.html").read_text()
