@@ -26,16 +26,19 @@ def find_pagefind(site: Path) -> Path | None:
     return None
 
 
-def index(site: Path, folder: Path) -> None:
-    """Write the search index of the built site in `folder` to `folder`/pagefind/."""
+def _pagefind(site: Path, *arguments: str) -> None:
     pagefind = find_pagefind(site)
     if pagefind is None:
         raise BuildError([Problem("search is on, but Pagefind is not installed", "bulletin.yaml", hint=INSTALL_HINT)])
-    result = subprocess.run([str(pagefind), "--site", str(folder), "--output-subdir", "pagefind"],
-                            capture_output=True, text=True, timeout=3600)
+    result = subprocess.run([str(pagefind), *arguments], capture_output=True, text=True, timeout=3600)
     if result.returncode != 0:
         detail = (result.stderr or result.stdout).strip().splitlines()[-3:]
         raise BuildError([Problem(f"Pagefind could not index the site: {' / '.join(detail)}", hint="run again with --debug")])
+
+
+def index(site: Path, folder: Path) -> None:
+    """Write the search index of the built site in `folder` to `folder`/pagefind/."""
+    _pagefind(site, "--site", str(folder), "--output-subdir", "pagefind")
 
 
 def reindex(site: Path, output: Path) -> list[str]:
@@ -43,14 +46,7 @@ def reindex(site: Path, output: Path) -> list[str]:
     fresh = output.parent / f".{output.name}.search"
     if fresh.exists():
         shutil.rmtree(fresh)
-    pagefind = find_pagefind(site)
-    if pagefind is None:
-        raise BuildError([Problem("search is on, but Pagefind is not installed", "bulletin.yaml", hint=INSTALL_HINT)])
-    result = subprocess.run([str(pagefind), "--site", str(output), "--output-path", str(fresh / "pagefind")],
-                            capture_output=True, text=True, timeout=3600)
-    if result.returncode != 0:
-        detail = (result.stderr or result.stdout).strip().splitlines()[-3:]
-        raise BuildError([Problem(f"Pagefind could not index the site: {' / '.join(detail)}", hint="run again with --debug")])
+    _pagefind(site, "--site", str(output), "--output-path", str(fresh / "pagefind"))
     current = output / "pagefind"
     if current.exists():
         os.rename(current, fresh / "old")
