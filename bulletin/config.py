@@ -265,7 +265,8 @@ def _zones(entry: Entry | None, rel: str, problems: list[Problem]) -> tuple[Zone
         return ()
     zones: list[Zone] = []
     seen: dict[str, str] = {}
-    for index, (item, line) in enumerate(zip(entry.value, entry.item_lines()), start=1):
+    key_lines = entry.item_key_lines() or [{} for _ in entry.value]
+    for index, (item, line, keys) in enumerate(zip(entry.value, entry.item_lines(), key_lines), start=1):
         where = f"zone #{index}"
         if isinstance(item, str):
             item = {"name": item}
@@ -275,7 +276,7 @@ def _zones(entry: Entry | None, rel: str, problems: list[Problem]) -> tuple[Zone
         for key in item:
             if key not in _ZONE_KEYS:
                 problems.append(
-                    Problem(f"{where}: unknown key '{key}'", rel, line, hint=did_you_mean(str(key), _ZONE_KEYS) or f"zone keys: {', '.join(_ZONE_KEYS)}")
+                    Problem(f"{where}: unknown key '{key}'", rel, keys.get(str(key), line), hint=did_you_mean(str(key), _ZONE_KEYS) or f"zone keys: {', '.join(_ZONE_KEYS)}")
                 )
         name = item.get("name")
         if not isinstance(name, str) or not name.strip():
@@ -285,7 +286,7 @@ def _zones(entry: Entry | None, rel: str, problems: list[Problem]) -> tuple[Zone
         slug = item.get("slug") or slugify(name)
         if not isinstance(slug, str) or not is_valid_slug(slug):
             problems.append(
-                Problem(f"zone '{name}': slug {slug!r} is not valid", rel, line, hint="use lower-case letters, digits and hyphens, e.g. guiyang")
+                Problem(f"zone '{name}': slug {slug!r} is not valid", rel, keys.get("slug", line), hint="use lower-case letters, digits and hyphens, e.g. guiyang")
             )
             continue
         for label, key in ((name, "name"), (slug, "slug")):

@@ -38,8 +38,15 @@ class Entry:
     def item_lines(self) -> list[int]:
         """1-based lines of the items of a list value (the key's line where unknown)."""
         if isinstance(self.node, yaml.SequenceNode):
-            return [self.line + (n.start_mark.line - self.node.start_mark.line) for n in self.node.value]
+            return [n.start_mark.line + 1 + self.offset for n in self.node.value]
         return [self.line] * (len(self.value) if isinstance(self.value, list) else 0)
+
+    def item_key_lines(self) -> list[dict[str, int]]:
+        """For a list of mappings: each item's keys and the 1-based lines they are on."""
+        if not isinstance(self.node, yaml.SequenceNode):
+            return []
+        return [{str(k.value): k.start_mark.line + 1 + self.offset for k, _ in n.value} if isinstance(n, yaml.MappingNode) else {}
+                for n in self.node.value]
 
     def key_lines(self) -> list[int]:
         """1-based lines of the keys of a mapping value, in order (the key's line where unknown)."""

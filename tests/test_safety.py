@@ -152,7 +152,7 @@ def test_a_zone_slug_with_a_slash_is_refused(site_copy: Path, tmp_path: Path, ca
     config = site_copy / "bulletin.yaml"
     config.write_text(config.read_text().replace("slug: guiyang", "slug: ../../guiyang"))
     assert main(["build", str(site_copy), "-o", str(tmp_path / "out")]) == 1
-    assert "bulletin.yaml:7: zone '贵阳高新区': slug '../../guiyang' is not valid" in capsys.readouterr().err
+    assert "bulletin.yaml:9: zone '贵阳高新区': slug '../../guiyang' is not valid" in capsys.readouterr().err
 
 
 # Escaping -------------------------------------------------------------------------------------
