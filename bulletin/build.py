@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 import pickle
+import signal
 import sys
 import time
 from dataclasses import dataclass, replace
@@ -29,7 +32,8 @@ from bulletin.model import Site
 from bulletin.taxonomy import assemble
 from bulletin.theme import Theme
 from bulletin.urls import Links
-from bulletin.writer import MemoryOutput, Output
+from bulletin.pages import Page
+from bulletin.writer import MemoryOutput, Output, write_file
 
 
 CACHE_DIR = ".bulletin-cache"  # hidden folder of the site that keeps what builds may reuse
@@ -342,17 +346,29 @@ def render(site: Site, out: Output | MemoryOutput, progress: bool = False, memo:
     todo = pages.pages(site, entries)
     if progress:
         todo = tqdm(todo, total=pages.count(site), desc="pages", unit=" pages", leave=False, disable=None)
+    # Report pages are the most; when there are many to render, worker processes render them
+    # while this process renders the lists and feeds.
+    parallel = (isinstance(out, Output) and not out.patching and (os.cpu_count() or 1) > 1
+                and len(site.articles) >= PARALLEL_PAGES)
+    later: list[tuple[str, Page]] = []
     for page in todo:
         path = urls.output_path(page.url)
         key = fingerprint(everything, page.template, page.kind, page.title, page.url, page.feeds,
                           page.description, page.context)
         if previous.pages.get(path) != key or not out.keep(path, page.source):
-            out.write(path, theme.render(page.template, page=page, **common, **page.context), page.source)
+            later.append((path, page))
         current.pages[path] = key
         page_count += 1
         if page.kind != "not-found":
             article = page.context.get("article")
             sitemap.append((page.url, article.date if article else None))
+    workers = None
+    if parallel:
+        jobs = [(str(out.place(path, page.source)), str(out.target / path), page) for path, page in later if page.kind == "article"]
+        later = [(path, page) for path, page in later if page.kind != "article"]
+        workers = _render_elsewhere(theme, common, jobs)
+    for path, page in later:
+        out.write(path, theme.render(page.template, page=page, **common, **page.context), page.source)
     feed_count = 0
     for spec in feeds.specs(site):
         key = fingerprint(everything, spec.url, spec.title, spec.description, spec.items,
@@ -372,7 +388,40 @@ def render(site: Site, out: Output | MemoryOutput, progress: bool = False, memo:
         for source, target in article.attachments:
             out.copy(target, config.root / source, article.source)
     copy_static(config, out)
+    if workers is not None:
+        for done in workers:
+            done.result()  # raises the first BuildError of a worker, with its problems
     return page_count, feed_count, current
+
+
+PARALLEL_PAGES = 400  # below this many reports, starting workers costs more than it saves
+# What forked page workers render: set just before they start, read in the workers.
+_shared: tuple[Theme, dict, list[tuple[str, str, Page]]] | None = None
+
+
+def _render_elsewhere(theme: Theme, common: dict, jobs: list[tuple[str, str, Page]]) -> list:  # type: ignore[type-arg]
+    """Render `jobs` (staged file, previous file, page) in worker processes; returns futures."""
+    global _shared
+    _shared = (theme, common, jobs)
+    count = os.cpu_count() or 2
+    pool = ProcessPoolExecutor(count, get_context("fork"), initializer=_quiet_worker)
+    size = max(1, -(-len(jobs) // (count * 4)))
+    futures = [pool.submit(_render_jobs, start, min(start + size, len(jobs))) for start in range(0, len(jobs), size)]
+    pool.shutdown(wait=False)
+    return futures
+
+
+def _quiet_worker() -> None:
+    # Ctrl-C is the main process's to handle: it stops the build and cleans up.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _render_jobs(start: int, stop: int) -> None:
+    assert _shared is not None
+    theme, common, jobs = _shared
+    for staged, previous, page in jobs[start:stop]:
+        payload = theme.render(page.template, page=page, **common, **page.context).encode("utf-8")
+        write_file(Path(staged), Path(previous), payload)
 
 
 def render_sitemap(entries: list[tuple[str, datetime | None]], links: Links) -> str:

@@ -60,6 +60,9 @@ class BuildError(Exception):
         self.problems = sorted(problems, key=Problem.sort_key)
         super().__init__("\n".join(p.format() for p in self.problems))
 
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (BuildError, (self.problems,))  # so a worker process can raise it to the parent
+
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     """A hint naming the closest choice, or None when nothing is close."""

@@ -33,6 +33,19 @@ def _exchange(a: Path, b: Path) -> bool:
     return result == 0
 
 
+def write_file(target: Path, previous: Path, payload: bytes) -> None:
+    """Write `payload` to `target`, or link the previous build's file when its bytes are the
+    same (so unchanged files keep their mtime)."""
+    try:
+        if not previous.is_symlink() and previous.stat().st_size == len(payload) and previous.read_bytes() == payload:
+            os.link(previous, target)
+            return
+    except OSError:
+        pass
+    with open(target, "wb") as handle:
+        handle.write(payload)
+
+
 class Output:
     """Collects the files of one build; `commit` makes them the output folder.
 
@@ -81,6 +94,10 @@ class Output:
                          hint="give one of them a different slug, or rename the static file")]
             )
         self.written[rel] = source
+
+    def place(self, rel: str, source: str) -> Path:
+        """Claim `rel` for a file that someone else (a worker process) writes; its staged path."""
+        return self._place(rel, source)
 
     def _place(self, rel: str, source: str) -> Path:
         self._claim(rel, source)
