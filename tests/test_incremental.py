@@ -146,3 +146,15 @@ def test_a_no_op_rebuild_does_nothing_but_notices_any_change(site_copy: Path, tm
     time.sleep(2.5)
     Builder(site_copy, output).build()
     assert "即将发布" in (output / "index.html").read_text()
+
+
+@pytest.mark.slow
+def test_pages_rendered_by_worker_processes_are_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import bulletin.build as pipeline
+    from tests.test_safety import _large_site
+
+    site = _large_site(tmp_path, 450)
+    build(site, tmp_path / "workers")  # 450 reports: report pages go to worker processes
+    monkeypatch.setattr(pipeline, "PARALLEL_PAGES", 10**9)
+    build(site, tmp_path / "one-process")
+    assert snapshot(tmp_path / "workers") == snapshot(tmp_path / "one-process")
