@@ -54,6 +54,18 @@ class BuildReport:
     feeds: int
     files: int
     seconds: float
+    # What a verbose build reports besides: the time of each step, and how much was reused.
+    steps: tuple[tuple[str, float], ...] = ()
+    rendered: int = -1  # pages and feeds rendered this time (-1: nothing was built)
+    reused: bool = False  # nothing changed: the previous output stands
+
+    def details(self) -> list[str]:
+        lines = [f"  {name}: {seconds:.2f} s" for name, seconds in self.steps]
+        if self.reused:
+            lines.append("  nothing changed since the last build: the output folder was left as it is")
+        elif self.rendered >= 0:
+            lines.append(f"  rendered {self.rendered} of {self.pages + self.feeds} pages and feeds; the rest were unchanged")
+        return lines
 
     def summary(self) -> str:
         return (f"built {self.articles} reports: {self.pages} pages, {self.feeds} feeds, "
@@ -111,10 +123,12 @@ class Builder:
                 report, known = unchanged
                 if warnings is not None:
                     warnings.extend(known)
-                return replace(report, seconds=time.perf_counter() - started)
+                return replace(report, seconds=time.perf_counter() - started, steps=(), rendered=0, reused=True)
             self._load_state()
         noted: list[Problem] = []
+        loaded = time.perf_counter()
         site = self.load(noted)
+        rendering = time.perf_counter()
         if warnings is not None:
             warnings.extend(noted)
         # A rebuild that knows what the last build wrote patches the output in place.
@@ -144,8 +158,12 @@ class Builder:
                 del out.written[rel]
             for rel in search.reindex(self.root, self.output):
                 out.written[rel] = "search index"
-        self.memo = memo
-        result = BuildReport(len(site.articles), page_count, feed_count, len(out.written), time.perf_counter() - started)
+        previous_keys, self.memo = self.memo.pages, memo
+        finished = time.perf_counter()
+        rendered = sum(1 for path, key in memo.pages.items() if previous_keys.get(path) != key)
+        result = BuildReport(len(site.articles), page_count, feed_count, len(out.written), finished - started,
+                             steps=(("read and check", rendering - loaded), ("render and write", finished - rendering)),
+                             rendered=rendered)
         if isinstance(out, Output):
             self._save_manifest(set(out.written))
             self._save_state()

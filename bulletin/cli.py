@@ -32,7 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("-o", "--output", type=Path, help="the output folder (default: SITE/build)")
     loudness = build.add_mutually_exclusive_group()
     loudness.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
-    loudness.add_argument("-v", "--verbose", action="store_true", help="also print warnings' hints and every output file")
+    loudness.add_argument("-v", "--verbose", action="store_true", help="also print how long each step took and what was reused")
 
     check = commands.add_parser("check", help="check the whole site without writing anything")
     _site_options(check)
@@ -106,6 +106,8 @@ def _build(args: argparse.Namespace) -> int:
     if not args.quiet:
         _print_problems(warnings)
         print(report.summary())
+        if args.verbose:
+            print("\n".join(report.details()))
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from datetime import datetime
@@ -145,3 +146,18 @@ def test_every_command_has_help(argv: list[str], capsys: pytest.CaptureFixture[s
         main(argv)
     assert done.value.code == 0
     assert "usage: bulletin" in capsys.readouterr().out
+
+
+def test_verbose_build_says_what_it_did_and_what_it_reused(site_copy: Path, tmp_path: Path) -> None:
+    out = str(tmp_path / "out")
+    first = run("build", str(site_copy), "-o", out, "-v")
+    assert first.returncode == 0
+    lines = first.stdout.splitlines()
+    assert lines[1].startswith("  read and check: ") and lines[2].startswith("  render and write: ")
+    total = re.search(r"rendered (\d+) of (\d+) pages and feeds", first.stdout)
+    assert total and total.group(1) == total.group(2)
+    again = run("build", str(site_copy), "-o", out, "-v")
+    assert "nothing changed since the last build: the output folder was left as it is" in again.stdout
+    (site_copy / "content/2021/qingdao.md").write_text((site_copy / "content/2021/qingdao.md").read_text() + "\n补充。\n")
+    edited = re.search(r"rendered (\d+) of (\d+)", run("build", str(site_copy), "-o", out, "-v").stdout)
+    assert edited and 0 < int(edited.group(1)) < int(edited.group(2))
