@@ -210,7 +210,7 @@ def render(text: str, first_line: int = 1, summary_length: int = 120, trusted_ht
         summary=make_summary(paragraphs, summary_length),
         headings=tuple(headings),
         links=tuple(links),
-        cjk_chars=len(_CJK.findall(all_text)),
+        cjk_chars=len(all_text) - len(_CJK.sub("", all_text)),  # counted without a list of every character
         latin_words=len(_LATIN_WORD.findall(all_text)),
         nested_html=nested_html,
     )
