@@ -132,7 +132,8 @@ class Builder:
         if warnings is not None:
             warnings.extend(noted)
         # A rebuild that knows what the last build wrote patches the output in place.
-        previous = self._manifest() if self.memo.pages and not self.in_memory else None
+        written_before = None if self.in_memory else self._manifest()
+        previous = written_before if self.memo.pages else None
         out = MemoryOutput(self.files) if self.in_memory else Output(self.output, previous)
         reindex = False
         with out:
@@ -146,7 +147,7 @@ class Builder:
                     out.adopt(urls.SEARCH_BUNDLE.rstrip("/"), "search index")
                 reindex = out.patching and (changed or not kept)
             if isinstance(out, Output):
-                foreign = out.keep_foreign(self._manifest())
+                foreign = out.keep_foreign(written_before)
                 if foreign and warnings is not None:
                     shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
                     warnings.append(Problem(f"kept {len(foreign)} file{'s' if len(foreign) > 1 else ''} in the output that bulletin did not write: {shown}",

@@ -64,13 +64,13 @@ def discover(config: SiteConfig, problems: list[Problem] | None = None) -> list[
         dirs[:] = kept
         for name in files:
             if name.endswith(REPORT_SUFFIX) and not name.startswith((".", "#", "_")):
-                if outside_site(config, os.path.join(folder, name), problems):  # type: ignore[arg-type]
+                if outside_site(config, os.path.join(folder, name), problems):
                     continue
                 found.append(os.path.relpath(os.path.join(folder, name), config.root).replace(os.sep, "/"))
     return sorted(found)
 
 
-def outside_site(config: SiteConfig, path: Path, problems: list[Problem] | None) -> bool:
+def outside_site(config: SiteConfig, path: str | Path, problems: list[Problem] | None) -> bool:
     """True (and a problem noted) when `path` is a symbolic link that leads out of the site."""
     if not os.path.islink(path):
         return False

@@ -13,7 +13,6 @@ from html import escape
 from typing import Iterator
 from urllib.parse import urljoin
 
-import nh3
 from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 
@@ -43,13 +42,7 @@ class FeedContent:
                     return ", ".join(" ".join([urljoin(page, c.split()[0]), *c.split()[1:]]) for c in value.split(",") if c.strip())
                 return value
 
-            self._cache[key] = nh3.clean(
-                article.body.html,
-                tags=set(markdown._ALLOWED_TAGS),
-                attributes=markdown._ALLOWED_ATTRIBUTES,
-                link_rel=None,
-                attribute_filter=absolute,
-            )
+            self._cache[key] = markdown.sanitize(article.body.html, attribute_filter=absolute)
         return self._cache[key]
 
 

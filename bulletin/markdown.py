@@ -12,7 +12,7 @@ import posixpath
 import re
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
-from typing import Sequence
+from typing import Callable, Sequence
 
 import nh3
 from markdown_it import MarkdownIt
@@ -122,7 +122,8 @@ _ALLOWED_ATTRIBUTES = {
 }
 
 
-def sanitize(html: str) -> str:
+def sanitize(html: str, attribute_filter: Callable[[str, str, str], str | None] | None = None) -> str:
+    """Only the allow-listed tags and attributes of `html`; `attribute_filter` may rewrite values."""
     return nh3.clean(
         html,
         tags=set(_ALLOWED_TAGS),
@@ -131,6 +132,7 @@ def sanitize(html: str) -> str:
         link_rel=None,
         strip_comments=True,
         filter_style_properties={"text-align"},
+        attribute_filter=attribute_filter,
     )
 
 

@@ -33,15 +33,23 @@ def _exchange(a: Path, b: Path) -> bool:
     return result == 0
 
 
-def write_file(target: Path, previous: Path, payload: bytes) -> None:
-    """Write `payload` to `target`, or link the previous build's file when its bytes are the
-    same (so unchanged files keep their mtime)."""
+def same_bytes(previous: Path, payload: bytes) -> bool:
+    """Whether the previous build's file holds exactly `payload`."""
     try:
-        if not previous.is_symlink() and previous.stat().st_size == len(payload) and previous.read_bytes() == payload:
+        return not previous.is_symlink() and previous.stat().st_size == len(payload) and previous.read_bytes() == payload
+    except OSError:
+        return False
+
+
+def write_file(target: Path, previous: Path, payload: bytes, same: bool | None = None) -> None:
+    """Write `payload` to `target`, or link the previous build's file when its bytes are the
+    same (so unchanged files keep their mtime). `same`: already compared, if known."""
+    if same if same is not None else same_bytes(previous, payload):
+        try:
             os.link(previous, target)
             return
-    except OSError:
-        pass
+        except OSError:
+            pass
     with open(target, "wb") as handle:
         handle.write(payload)
 
@@ -118,27 +126,10 @@ class Output:
 
     def write(self, rel: str, data: str | bytes, source: str) -> None:
         payload = data.encode("utf-8") if isinstance(data, str) else data
-        same = self._same_as_before(rel, payload)
+        same = same_bytes(self.target / rel, payload)
         if same and self._unchanged(rel, source):
             return
-        target = self._place(rel, source)
-        if same:
-            try:
-                os.link(self.target / rel, target)  # unchanged bytes keep their file and mtime
-                return
-            except OSError:
-                pass
-        with open(target, "wb") as handle:
-            handle.write(payload)
-
-    def _same_as_before(self, rel: str, payload: bytes) -> bool:
-        old = self.target / rel
-        try:
-            if old.is_symlink() or old.stat().st_size != len(payload):
-                return False
-            return old.read_bytes() == payload
-        except OSError:
-            return False
+        write_file(self._place(rel, source), self.target / rel, payload, same)
 
     def copy(self, rel: str, path: Path, source: str) -> None:
         old = self.target / rel
