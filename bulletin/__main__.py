@@ -1,3 +1,3 @@
-from bulletin.cli import main
+from bulletin.cli import run
 
-raise SystemExit(main())
+run()

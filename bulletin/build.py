@@ -2,41 +2,40 @@
 
 from __future__ import annotations
 
-import hashlib
+import gc
 import os
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
-import pickle
+import re
+from contextlib import contextmanager
 import signal
 import sys
 import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from xml.sax.saxutils import escape
+from html import escape
 
 import posixpath
 
 from markupsafe import Markup
-from tqdm import tqdm
 
-from bulletin import __version__, feeds, pages, search, urls
+from bulletin import __version__, feeds, pages, search, slugs, state, urls
 from bulletin.config import BUILTIN_THEMES, CONFIG_NAME, SiteConfig, load_config
-from bulletin.content import Report, load_reports
+from bulletin.content import Report, config_key, load_reports, parse_file, stat_key
+from bulletin.frontmatter import ZoneIndex
 from bulletin.markdown import RENDERER_VERSION, local_path
 from bulletin.errors import BuildError, Problem
 from bulletin.images import VERSION as IMAGES_VERSION
 from bulletin.images import Images
-from bulletin.incremental import Entry, Memo, fingerprint
-from bulletin.model import Site
-from bulletin.taxonomy import assemble
+from bulletin.incremental import Entry, Memo, dependencies, fingerprint, holders, replace_bodies
+from bulletin.model import Body, Site
+from bulletin.state import CACHE_DIR
+from bulletin.taxonomy import article_of, assemble, resolve_report_links
 from bulletin.theme import Theme
 from bulletin.urls import Links
 from bulletin.pages import Page
 from bulletin.writer import MemoryOutput, Output, write_file
 
 
-CACHE_DIR = ".bulletin-cache"  # hidden folder of the site that keeps what builds may reuse
 _STATE_VERSION = (__version__, RENDERER_VERSION, IMAGES_VERSION, sys.version_info[:2])
 
 
@@ -58,11 +57,15 @@ class BuildReport:
     steps: tuple[tuple[str, float], ...] = ()
     rendered: int = -1  # pages and feeds rendered this time (-1: nothing was built)
     reused: bool = False  # nothing changed: the previous output stands
+    patched: int = 0  # only the text of this many reports changed: only the pages showing them were looked at
 
     def details(self) -> list[str]:
         lines = [f"  {name}: {seconds:.2f} s" for name, seconds in self.steps]
         if self.reused:
             lines.append("  nothing changed since the last build: the output folder was left as it is")
+        elif self.patched:
+            lines.append(f"  only the text of {self.patched} report{'s' if self.patched > 1 else ''} changed: "
+                         "only the pages and feeds showing them were looked at")
         elif self.rendered >= 0:
             lines.append(f"  rendered {self.rendered} of {self.pages + self.feeds} pages and feeds; the rest were unchanged")
         return lines
@@ -90,6 +93,10 @@ class Builder:
         self.files: dict[str, bytes] = {}
         self.config: SiteConfig | None = None
         self._next_due: datetime | None = None
+        self._site: Site | None = None  # as the last build into the output folder gathered it
+        self._problems: dict[str, list[Problem]] = {}  # source → what its parse noted, if anything
+        self._records: list[dict] = []  # what rebuilds since the last full build changed in the state
+        self.store = state.Store(self.root, self.output, _STATE_VERSION)
 
     def load(self, warnings: list[Problem] | None = None) -> Site:
         """Read and check everything; raises BuildError with every problem found."""
@@ -113,18 +120,29 @@ class Builder:
         return site
 
     def build(self, warnings: list[Problem] | None = None, progress: bool = False) -> BuildReport:
+        with _no_cycle_collection():
+            return self._build(warnings, progress)
+
+    def _build(self, warnings: list[Problem] | None, progress: bool) -> BuildReport:
         started = time.perf_counter()
-        inputs = None
+        inputs = saved = None
         if not self.in_memory:
             check_output_location(self.root, self.output)
-            inputs = self._inputs()
-            unchanged = self._unchanged(inputs)
+            inputs = state.scan(self.root, [self.root / "templates", self.root / "static", self.root / "themes",
+                                            BUILTIN_THEMES, self.root / CONFIG_NAME],
+                                (_STATE_VERSION, self.options.drafts, self.options.future, str(self.output)))
+            saved = self.store.saved()
+            unchanged = self._unchanged(inputs, saved)
             if unchanged is not None:  # nothing the site is made from changed: nothing to do
                 report, known = unchanged
                 if warnings is not None:
                     warnings.extend(known)
-                return replace(report, seconds=time.perf_counter() - started, steps=(), rendered=0, reused=True)
-            self._load_state()
+                return replace(report, seconds=time.perf_counter() - started, steps=(), rendered=0, reused=True, patched=0)
+            self._load_state(saved, reports=False)
+            patched = self._patch(inputs, saved, warnings, started)
+            if patched is not None:
+                return patched
+            self._load_state(saved, reports=True)
         noted: list[Problem] = []
         loaded = time.perf_counter()
         site = self.load(noted)
@@ -132,33 +150,23 @@ class Builder:
         if warnings is not None:
             warnings.extend(noted)
         # A rebuild that knows what the last build wrote patches the output in place.
-        written_before = None if self.in_memory else self._manifest()
+        written_before = None if self.in_memory else self.store.manifest()
         previous = written_before if self.memo.pages else None
         out = MemoryOutput(self.files) if self.in_memory else Output(self.output, previous)
         reindex = False
         with out:
             page_count, feed_count, memo = render(site, out, progress, self.memo)
-            if isinstance(out, Output) and site.config.search:
-                # The index depends on every report page: make it again when any page changed.
-                changed = memo.pages != self.memo.pages
-                kept = out.keep_folder(urls.SEARCH_BUNDLE.rstrip("/"), "search index")
-                if not out.patching and (changed or not kept):
-                    search.index(self.root, out.staging)
-                    out.adopt(urls.SEARCH_BUNDLE.rstrip("/"), "search index")
-                reindex = out.patching and (changed or not kept)
             if isinstance(out, Output):
+                reindex = self._search_index(site, out, memo)
                 foreign = out.keep_foreign(written_before)
                 if foreign and warnings is not None:
                     shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
                     warnings.append(Problem(f"kept {len(foreign)} file{'s' if len(foreign) > 1 else ''} in the output that bulletin did not write: {shown}",
                                             hint="put files that belong to the site in static/; delete the others", severity="warning"))
+                self.store.invalidate()
             out.commit()
-        if reindex:  # the pages are in place: index them beside, then swap the index in
-            assert isinstance(out, Output)
-            for rel in [r for r in out.written if r.startswith(urls.SEARCH_BUNDLE)]:
-                del out.written[rel]
-            for rel in search.reindex(self.root, self.output):
-                out.written[rel] = "search index"
+        if reindex:
+            self._reindex(out)
         previous_keys, self.memo = self.memo.pages, memo
         finished = time.perf_counter()
         rendered = sum(1 for path, key in memo.pages.items() if previous_keys.get(path) != key)
@@ -166,136 +174,215 @@ class Builder:
                              steps=(("read and check", rendering - loaded), ("render and write", finished - rendering)),
                              rendered=rendered)
         if isinstance(out, Output):
-            self._save_manifest(set(out.written))
-            self._save_state()
-            self._save_inputs(inputs, result, noted, self._next_due)
+            assert inputs is not None
+            self.store.save_manifest(set(out.written))
+            self._site = site
+            kept = self._save_state()
+            self.store.save_inputs(inputs, kept, report=result, warnings=noted, due=self._next_due)
         if isinstance(out, MemoryOutput):
             self.files = out.files
         return result
 
+    def _search_index(self, site: Site, out: Output, memo: Memo) -> bool:
+        """Index the staged pages (a full build), or return True when the index must be made
+        again once the pages are in place (a patch)."""
+        if not site.config.search:
+            return False
+        # The index depends on every report page: make it again when any page changed.
+        changed = memo.pages != self.memo.pages
+        kept = out.keep_folder(urls.SEARCH_BUNDLE.rstrip("/"), "search index")
+        if not out.patching and (changed or not kept):
+            search.index(self.root, out.staging)
+            out.adopt(urls.SEARCH_BUNDLE.rstrip("/"), "search index")
+        return out.patching and (changed or not kept)
 
-    # What a later `bulletin build` may reuse: parsed reports (bodies in files of their own, read
-    # only when a page needs them) and the fingerprints of the pages of this output folder.
-    def _state_path(self) -> Path:
-        key = hashlib.sha1(str(self.output).encode()).hexdigest()[:16]
-        return self.root / CACHE_DIR / f"state-{key}.pickle"
+    def _reindex(self, out: Output) -> None:
+        """The pages are in place: index them beside, then swap the index in."""
+        for rel in [r for r in out.written if r.startswith(urls.SEARCH_BUNDLE)]:
+            del out.written[rel]
+        for rel in search.reindex(self.root, self.output):
+            out.written[rel] = "search index"
 
-    def _load_state(self) -> None:
-        if self.cache or not self.output.is_dir():
-            return
-        try:
-            with open(self._state_path(), "rb") as handle:
-                state = pickle.load(handle)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
-            return  # no state, or one from another version: build from scratch
-        if state.get("version") == _STATE_VERSION and state.get("output") == str(self.output):
-            self.cache, self.memo = state["cache"], state["memo"]
+    # A rebuild after some reports' bodies were edited, and nothing else: their articles are
+    # changed in the site kept from the last build, and only the pages and feeds that depend on
+    # them are looked at. Anything else (a report added, moved or renamed, front-matter edited,
+    # a template or the config changed, a problem found) takes the full path, which is exact.
+    PATCH_LIMIT = 200  # more changed files than this parse faster in parallel on the full path
 
-    def _save_state(self) -> None:
-        bodies = self.root / CACHE_DIR / "bodies"
-        try:
-            for source, (key, (report, problems)) in list(self.cache.items()):
-                if report is not None and report.body.html_text is not None:
-                    self.cache[source] = (key, (replace(report, body=report.body.stored(bodies)), problems))
-            path = self._state_path()
-            partial = path.with_suffix(".part")
-            with open(partial, "wb") as handle:
-                pickle.dump({"version": _STATE_VERSION, "output": str(self.output), "cache": self.cache, "memo": self.memo},
-                            handle, protocol=pickle.HIGHEST_PROTOCOL)
-            partial.replace(path)
-            used = {r.body.html_file for _, (r, _) in self.cache.values() if r is not None}
-            for stale in bodies.glob("*/*.html"):
-                if str(stale) not in used:
-                    stale.unlink()
-        except OSError:
-            pass  # a read-only site still builds; the next build just starts from scratch
-
-    # A no-op rebuild: when no file the site is made from changed (by size, time and inode), no
-    # report became due, and every file of the last build is still in place, nothing is done.
-    def _inputs(self) -> str:
-        digest = hashlib.blake2b(repr((_STATE_VERSION, self.options.drafts, self.options.future, str(self.output))).encode())
-        for folder in (self.root / "content", self.root / "templates", self.root / "static", self.root / "themes",
-                       BUILTIN_THEMES, self.root / CONFIG_NAME):
-            for path, info in _walk_stats(folder):
-                digest.update(f"{path}\0{info.st_mtime_ns}\0{info.st_size}\0{info.st_ino}\n".encode())
-        return digest.hexdigest()
-
-    def _inputs_path(self) -> Path:
-        key = hashlib.sha1(str(self.output).encode()).hexdigest()[:16]
-        return self.root / CACHE_DIR / f"inputs-{key}.pickle"
-
-    def _unchanged(self, inputs: str) -> tuple[BuildReport, list[Problem]] | None:
-        if self.options.now is not None:
-            return None
-        try:
-            with open(self._inputs_path(), "rb") as handle:
-                saved = pickle.load(handle)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
-            return None
-        if saved.get("inputs") != inputs:
+    def _patch(self, inputs: state.Inputs, saved: dict | None, warnings: list[Problem] | None,
+               started: float) -> BuildReport | None:
+        site, memo = self._site, self.memo
+        if (site is None or saved is None or self.options.now is not None or not memo.deps
+                or inputs.other != saved["inputs"].other or inputs.content.keys() != saved["inputs"].content.keys()):
             return None
         due = saved.get("due")
         if due is not None and datetime.now(timezone.utc) >= due:
             return None
-        written = self._manifest()
-        if written is None or not all(os.path.exists(os.path.join(self.output, rel)) for rel in written):
+        changed = [rel for rel, key in inputs.content.items() if saved["inputs"].content[rel] != key]
+        if not changed or len(changed) > self.PATCH_LIMIT:
+            return None
+        written = self.store.manifest()
+        if written is None or not _all_present(self.output, written):
+            return None
+        self.config = config = site.config  # bulletin.yaml is as it was
+        by_source = {a.source: a for a in site.articles}
+        setting = config_key(config)
+        zones = ZoneIndex(config.zones)
+        fresh: dict[str, tuple] = {}
+        bodies: dict[str, Body] = {}
+        for rel in changed:
+            article = by_source.get(rel)
+            if article is None:
+                return None  # not a published report (a draft, an attachment, a broken file)
+            problems = self._problems.get(rel, [])
+            _seed_heading_slugs(article.body)
+            parsed, new_problems = parse_file(rel, config, zones)
+            if parsed is None or parsed[0] != article.meta or new_problems != problems:
+                return None
+            report = Report(rel, article.meta, parsed[1], article.slug)
+            made: list[Problem] = []
+            noted: list[Problem] = []
+            terms = {t.name: t for t in (*article.tags, *article.reporters)}
+            new = article_of(config, report, terms, terms, Images(self.root, self.root / CACHE_DIR / "images"), made)
+            new = resolve_report_links(new, by_source, {}, config.path_prefix, made, noted, set())
+            if made or noted or replace(new, body=article.body) != article:
+                return None
+            fresh[rel] = ((stat_key(config.root / rel), setting), (report, problems))
+            bodies[rel] = new.body
+        theme = Theme(config, Links(config.base_url, config.path_prefix))
+        if theme.reads_site:  # every page depends on every article
+            return None
+        replace_bodies(site, bodies)
+        loaded = time.perf_counter()
+        out = Output(self.output, written)
+        with out:
+            page_count, feed_count, current = render(site, out, memo=memo, changed=set(changed), theme=theme)
+            reindex = self._search_index(site, out, current)
+            out.carry_rest("unchanged")
+            self.store.invalidate()
+            out.commit()
+        if reindex:
+            self._reindex(out)
+        rendered = sum(1 for path, key in current.pages.items() if memo.pages.get(path) != key)
+        self.memo = current
+        if self.cache:  # a builder that keeps its reports between builds
+            self.cache.update(fresh)
+        kept = None
+        if saved.get("state") is not None:
+            stored = {rel: body.stored(self.store.bodies) for rel, body in bodies.items()}
+            reports = {rel: (key, (replace(report, body=stored[rel] if report.body is bodies[rel] else report.body.stored(self.store.bodies)), problems))
+                       for rel, (key, (report, problems)) in fresh.items()}
+            kept = self.store.append(saved["state"], {
+                "cache": reports, "bodies": stored,
+                "pages": {p: current.pages[p] for p in current.pages if memo.pages.get(p) != current.pages[p]},
+                "deps": {p: current.deps[p] for p in current.deps if memo.deps.get(p) != current.deps[p]},
+                "entries": {k: v for k, v in current.entries.items() if k not in memo.entries},
+                "entry_keys": {a.url: current.entry_keys[a.url] for a in site.articles if a.source in fresh},
+            })
+        finished = time.perf_counter()
+        result = replace(saved["report"], seconds=finished - started, rendered=rendered, reused=False, patched=len(changed),
+                         steps=(("read and check", loaded - started), ("render and write", finished - loaded)))
+        if warnings is not None:
+            warnings.extend(saved["warnings"])
+        self.store.save_inputs(inputs, kept, report=result, warnings=saved["warnings"], due=saved.get("due"))
+        return result
+
+    # What a later `bulletin build` may reuse (see bulletin.state).
+    def _load_state(self, saved: dict | None, reports: bool) -> None:
+        """The last build's site and fingerprints, and (`reports`) its parsed reports."""
+        if self.cache or not self.output.is_dir() or saved is None or saved.get("state") is None:
+            return
+        if self._site is None:
+            loaded = self.store.load(saved["state"])
+            if loaded is None:
+                return  # no state, or one from another version: build from scratch
+            base, self._records = loaded
+            self.memo, self._site, self._problems = base["memo"], base["site"], base["problems"]
+            bodies: dict[str, Body] = {}
+            for record in self._records:
+                self._problems.update({rel: found for rel, (_, (_, found)) in record["cache"].items()})
+                self.memo.pages.update(record["pages"])
+                self.memo.deps.update(record["deps"])
+                self.memo.entries.update(record["entries"])
+                self.memo.entry_keys.update(record["entry_keys"])
+                bodies.update(record["bodies"])
+            replace_bodies(self._site, bodies)
+        if reports:
+            cache = self.store.load_reports(saved["state"])
+            if cache is None:  # the reports are gone: parse every file again, render what changed
+                return
+            for record in self._records:
+                cache.update(record["cache"])
+            self.cache = cache
+
+    def _save_state(self) -> tuple[str, int] | None:
+        """Write the whole state; the site's bodies go to files of their own."""
+        bodies = self.store.bodies
+        site = self._site
+        try:
+            stored: dict[int, Body] = {}
+            for source, (key, (report, problems)) in list(self.cache.items()):
+                if report is not None:
+                    if report.body.html_text is not None:
+                        body = report.body.stored(bodies)
+                        stored[id(report.body)] = body
+                        report = replace(report, body=body)
+                    self.cache[source] = (key, (report, problems))
+            if site is not None:
+                replace_bodies(site, {a.source: stored.get(id(a.body)) or a.body.stored(bodies)
+                                      for a in site.articles if a.body.html_text is not None}, forget_fingerprints=False)
+            problems = {rel: found for rel, (_, (_, found)) in self.cache.items() if found}
+            kept = self.store.save(self.cache, memo=self.memo, site=site, problems=problems)
+            used = {r.body.html_file for _, (r, _) in self.cache.values() if r is not None}
+            used |= {a.body.html_file for a in site.articles} if site is not None else set()
+            for stale in bodies.glob("*/*.html"):
+                if str(stale) not in used:
+                    stale.unlink()
+        except OSError:
+            return None  # a read-only site still builds; the next build just starts from scratch
+        return kept
+
+    # A no-op rebuild: when no file the site is made from changed (by size, time and inode), no
+    # report became due, and every file of the last build is still in place, nothing is done.
+    def _unchanged(self, inputs: state.Inputs, saved: dict | None) -> tuple[BuildReport, list[Problem]] | None:
+        if self.options.now is not None or saved is None or saved["inputs"].digest != inputs.digest:
+            return None
+        due = saved.get("due")
+        if due is not None and datetime.now(timezone.utc) >= due:
+            return None
+        written = self.store.manifest()
+        if written is None or not _all_present(self.output, written):
             return None
         return saved["report"], saved["warnings"]
 
-    def _save_inputs(self, inputs: str | None, report: BuildReport, warnings: list[Problem], due: datetime | None) -> None:
-        if inputs is None:
-            return
-        try:
-            with open(self._inputs_path(), "wb") as handle:
-                pickle.dump({"inputs": inputs, "report": report, "warnings": warnings, "due": due}, handle)
-        except OSError:
-            pass
 
-    def _manifest_path(self) -> Path:
-        key = hashlib.sha1(str(self.output).encode()).hexdigest()[:16]
-        return self.root / CACHE_DIR / f"written-{key}.txt"
-
-    def _manifest(self) -> set[str] | None:
-        """What the last build wrote into this output folder, if known."""
-        try:
-            return set(self._manifest_path().read_text(encoding="utf-8").splitlines())
-        except OSError:
-            return None
-
-    def _save_manifest(self, written: set[str]) -> None:
-        path = self._manifest_path()
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text("\n".join(sorted(written)), encoding="utf-8")
-        except OSError:
-            pass  # a read-only site still builds; foreign files are then judged without it
+def _all_present(folder: Path, files: set[str]) -> bool:
+    """Whether every one of `files` (relative paths) is still in `folder`."""
+    prefix = os.path.join(folder, "")
+    return all(os.access(prefix + rel, os.F_OK) for rel in files)
 
 
-def _walk_stats(top: Path):  # type: ignore[no-untyped-def]
-    """(path, stat) of every file under `top` (or of `top` itself), in a stable order."""
+def _seed_heading_slugs(body: Body) -> None:
+    """The slugs of a report's headings as they were, so that re-rendering it after an edit of
+    its text loads pypinyin's dictionary only for a heading that is new. An id with a number
+    at its end may have been made unique, not made from the text: it is left out."""
+    slugs.seed({h.text: h.id for h in body.headings if h.id != "section" and not _NUMBERED.search(h.id)})
+
+
+_NUMBERED = re.compile(r"-\d+$")
+
+
+@contextmanager
+def _no_cycle_collection():  # type: ignore[no-untyped-def]
+    """A build makes millions of objects that live until it ends and form few cycles; the
+    cycle collector would only scan them over and over (a third of a rebuild's time)."""
+    enabled = gc.isenabled()
+    gc.disable()
     try:
-        info = os.stat(top)
-    except OSError:
-        return
-    if not os.path.isdir(top):
-        yield str(top), info
-        return
-    stack = [str(top)]
-    while stack:
-        folder = stack.pop()
-        try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
-        except OSError:
-            continue
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                if not entry.name.startswith("."):
-                    stack.append(entry.path)
-            else:
-                try:
-                    yield entry.path, entry.stat()
-                except OSError:
-                    continue
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def load_site(root: Path, options: BuildOptions, warnings: list[Problem] | None = None) -> Site:
@@ -334,36 +421,62 @@ def check_output_location(root: Path, output: Path) -> None:
                                       hint="choose an output folder outside content/, themes/, static/ and templates/, e.g. build/")])
 
 
-def render(site: Site, out: Output | MemoryOutput, progress: bool = False, memo: Memo | None = None) -> tuple[int, int, Memo]:
+def render(site: Site, out: Output | MemoryOutput, progress: bool = False, memo: Memo | None = None,
+           changed: set[str] | None = None, theme: Theme | None = None) -> tuple[int, int, Memo]:
     """Render every page, feed and extra file of `site` into `out`.
 
     Returns (pages, feeds, memo). With the `memo` of the previous build into the same output,
     pages and feeds whose fingerprint did not change are kept as they are instead of being
     rendered again; the returned memo is the one for the next build.
+
+    `changed` (with a memo): the site has the shape of the previous build and only the articles
+    from these source files changed, so only the pages and feeds that depend on them are
+    looked at; everything else in the output stays (the caller carries it over), and the
+    counts returned are of the pages and feeds looked at.
     """
     config = site.config
     links = Links(config.base_url, config.path_prefix)
-    theme = Theme(config, links)
+    theme = theme or Theme(config, links)
     previous = memo or Memo()
     current = Memo()
     # Every page's navigation links to the printed issues once there are any.
     has_editions = bool(site.editions)
     everything = fingerprint(theme.fingerprint, has_editions)
     if theme.reads_site:  # a template that reads the whole site depends on every article
+        if changed is not None:
+            raise ValueError("a theme that reads the whole site needs every page looked at")
         everything = fingerprint(everything, site.articles, site.zones, site.tags, site.reporters, site.editions)
     common = {"site": site, "config": config, "has_editions": has_editions}
+    affected: set[str] | None = None
+    if changed is not None:
+        groups = {g.url for g in holders(site, [a for a in site.articles if a.source in changed])}
+        affected = {path for path, (sources, held) in previous.deps.items()
+                    if not sources.isdisjoint(changed) or not held.isdisjoint(groups)}
+        # Everything else stays as it was.
+        current.pages, current.deps = dict(previous.pages), dict(previous.deps)
+    track = isinstance(out, Output)  # what each page depends on, for the next build's `changed`
     entries: dict[str, Markup] = {}
     for article in site.articles:
-        key = fingerprint(everything, article)
-        html = previous.entries.get(key)
-        if html is None:
-            html = theme.render("partials/entry.html", article=article, **common)
+        if changed is not None and article.source not in changed:
+            key = previous.entry_keys[article.url]
+            html = previous.entries[key]
+        else:
+            key = fingerprint(everything, article)
+            html = previous.entries.get(key)
+            if html is None:
+                html = theme.render("partials/entry.html", article=article, **common)
         current.entries[key] = html
-        entries[article.url] = Entry(html, key)
+        current.entry_keys[article.url] = key
+        entries[article.url] = Entry(html, key, article.source)
     page_count = 0
     sitemap: list[tuple[str, datetime | None]] = []
-    todo = pages.pages(site, entries)
-    if progress:
+    only = None
+    if affected is not None:  # the URLs of the article and list pages to look at
+        only = {p[: -len("index.html")] if p.endswith("index.html") else p for p in affected}
+    todo = pages.pages(site, entries, only)
+    if progress and changed is None:
+        from tqdm import tqdm
+
         todo = tqdm(todo, total=pages.count(site), desc="pages", unit=" pages", leave=False, disable=None)
     # Report pages are the most; when there are many to render, worker processes render them
     # while this process renders the lists and feeds.
@@ -372,15 +485,19 @@ def render(site: Site, out: Output | MemoryOutput, progress: bool = False, memo:
     later: list[tuple[str, Page]] = []
     for page in todo:
         path = urls.output_path(page.url)
+        page_count += 1
+        if page.kind != "not-found":
+            article = page.context.get("article")
+            sitemap.append((page.url, article.date if article else None))
+        if affected is not None and path not in affected:
+            continue
         key = fingerprint(everything, page.template, page.kind, page.title, page.url, page.feeds,
                           page.description, page.context)
         if previous.pages.get(path) != key or not out.keep(path, page.source):
             later.append((path, page))
         current.pages[path] = key
-        page_count += 1
-        if page.kind != "not-found":
-            article = page.context.get("article")
-            sitemap.append((page.url, article.date if article else None))
+        if track:
+            current.deps[path] = dependencies(page.context)
     workers = None
     if parallel:
         jobs = [(str(out.place(path, page.source)), str(out.target / path), page) for path, page in later if page.kind == "article"]
@@ -390,23 +507,29 @@ def render(site: Site, out: Output | MemoryOutput, progress: bool = False, memo:
         out.write(path, theme.render(page.template, page=page, **common, **page.context), page.source)
     feed_count = 0
     for spec in feeds.specs(site):
+        paths = urls.feeds(spec.url)
+        feed_count += len(paths)
+        if affected is not None and not any(p in affected for p in paths):
+            continue
         key = fingerprint(everything, spec.url, spec.title, spec.description, spec.items,
                           None if spec.items else feeds.empty_feed_date(site))
-        paths = urls.feeds(spec.url)
         if all(previous.pages.get(p) == key for p in paths) and all(out.keep(p, spec.source) for p in paths):
             pass
         else:
             for path, data in feeds.render(spec, site, links):
                 out.write(path, data, spec.source)
+        used = dependencies(spec.items) if track else None
         for path in paths:
             current.pages[path] = key
-            feed_count += 1
-    out.write(urls.SITEMAP, render_sitemap(sitemap, links), "sitemap")
-    out.write(urls.ROBOTS, f"User-agent: *\nAllow: /\n\nSitemap: {links.absolute(urls.SITEMAP)}\n", "robots.txt")
-    for article in site.articles:
-        for source, target in article.attachments:
-            out.copy(target, config.root / source, article.source)
-    copy_static(config, out)
+            if used is not None:
+                current.deps[path] = used
+    if changed is None:  # otherwise the URLs, dates, attachments and static files are as they were
+        out.write(urls.SITEMAP, render_sitemap(sitemap, links), "sitemap")
+        out.write(urls.ROBOTS, f"User-agent: *\nAllow: /\n\nSitemap: {links.absolute(urls.SITEMAP)}\n", "robots.txt")
+        for article in site.articles:
+            for source, target in article.attachments:
+                out.copy(target, config.root / source, article.source)
+        copy_static(config, out)
     if workers is not None:
         for done in workers:
             done.result()  # raises the first BuildError of a worker, with its problems
@@ -420,6 +543,9 @@ _shared: tuple[Theme, dict, list[tuple[str, str, Page]]] | None = None
 
 def _render_elsewhere(theme: Theme, common: dict, jobs: list[tuple[str, str, Page]]) -> list:  # type: ignore[type-arg]
     """Render `jobs` (staged file, previous file, page) in worker processes; returns futures."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
     global _shared
     _shared = (theme, common, jobs)
     count = os.cpu_count() or 2
@@ -447,7 +573,7 @@ def render_sitemap(entries: list[tuple[str, datetime | None]], links: Links) -> 
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     for url, date in entries:
         lastmod = f"<lastmod>{date.isoformat()}</lastmod>" if date else ""
-        lines.append(f"  <url><loc>{escape(links.absolute(url))}</loc>{lastmod}</url>")
+        lines.append(f"  <url><loc>{escape(links.absolute(url), quote=False)}</loc>{lastmod}</url>")
     lines.append("</urlset>\n")
     return "\n".join(lines)
 

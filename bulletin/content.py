@@ -7,10 +7,8 @@ worker processes (one per core); problems from every file are collected and rais
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from multiprocessing import get_context
 from pathlib import Path
 
 from bulletin import markdown
@@ -103,6 +101,16 @@ def read_text(path: Path, rel: str) -> str | Problem:
 
 
 def parse_report(rel: str, config: SiteConfig, zones: ZoneIndex) -> tuple[Report | None, list[Problem]]:
+    parsed, problems = parse_file(rel, config, zones)
+    if parsed is None:
+        return None, problems
+    meta, body = parsed
+    return Report(rel, meta, body, report_slug(rel, meta)), problems
+
+
+def parse_file(rel: str, config: SiteConfig, zones: ZoneIndex) -> tuple[tuple[Meta, Body] | None, list[Problem]]:
+    """A report file's front-matter and rendered body (None when it cannot be read), and its
+    problems."""
     text = read_text(config.root / rel, rel)
     if isinstance(text, Problem):
         return None, [text]
@@ -116,7 +124,7 @@ def parse_report(rel: str, config: SiteConfig, zones: ZoneIndex) -> tuple[Report
         return None, [Problem("the report has no body text", rel, parts.body_line - 1, hint="write the report below the closing '---'")]
     body = markdown.render(parts.body, parts.body_line, config.summary_length, config.trusted_html, rel,
                            nested=meta.edition is not None)
-    return Report(rel, meta, body, report_slug(rel, meta)), problems
+    return (meta, body), problems
 
 
 # Worker-process state, set once per worker by _init_worker.
@@ -136,7 +144,7 @@ def _parse_in_worker(rel: str) -> tuple[Report | None, list[Problem]]:
 ParseCache = dict  # source → ((stat key, config key), (Report | None, problems))
 
 
-def _stat_key(path: Path) -> tuple[int, int, int]:
+def stat_key(path: Path) -> tuple[int, int, int]:
     try:
         info = path.stat()
     except OSError:
@@ -144,7 +152,7 @@ def _stat_key(path: Path) -> tuple[int, int, int]:
     return (info.st_mtime_ns, info.st_size, info.st_ino)
 
 
-def _config_key(config: SiteConfig) -> tuple[object, ...]:
+def config_key(config: SiteConfig) -> tuple[object, ...]:
     """Everything in the config that changes how a report parses."""
     return (config.zones, config.timezone, config.summary_length, config.trusted_html, markdown.RENDERER_VERSION)
 
@@ -157,10 +165,13 @@ def load_reports(config: SiteConfig, *, drafts: bool, future: bool, now: datetim
     found: list[Problem] = []
     sources = discover(config, found)
     cache = cache if cache is not None else {}
-    setting = _config_key(config)
-    keys = {rel: (_stat_key(config.root / rel), setting) for rel in sources}
+    setting = config_key(config)
+    keys = {rel: (stat_key(config.root / rel), setting) for rel in sources}
     todo = [rel for rel in sources if rel not in cache or cache[rel][0] != keys[rel]]
     if len(todo) >= PARALLEL_THRESHOLD and (os.cpu_count() or 1) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+        from multiprocessing import get_context
+
         with ProcessPoolExecutor(os.cpu_count(), get_context("fork"), _init_worker, (config,)) as pool:
             fresh = list(pool.map(_parse_in_worker, todo, chunksize=64))
     else:

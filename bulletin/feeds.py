@@ -10,17 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from html import escape
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 from urllib.parse import urljoin
-
-from feedgen.entry import FeedEntry
-from feedgen.feed import FeedGenerator
 
 from bulletin import markdown, urls
 from bulletin.incremental import article_fingerprint
 from bulletin.model import Article, Edition, Site
 from bulletin.pages import EDITIONS_TITLE
 from bulletin.urls import Links
+
+if TYPE_CHECKING:
+    from feedgen.entry import FeedEntry
 
 
 class FeedContent:
@@ -86,6 +86,8 @@ def render(spec: FeedSpec, site: Site, links: Links) -> Iterator[tuple[str, byte
     content = _content(links)
     rss_url, atom_url = urls.feeds(spec.url)
     items = spec.items
+    from feedgen.feed import FeedGenerator  # lxml: loaded only when a feed is written
+
     fg = FeedGenerator()
     fg.load_extension("dc", atom=False, rss=True)
     fg.id(links.absolute(spec.url))
@@ -132,7 +134,7 @@ def _updated(item: Article | Edition) -> datetime:
     return item.updated if isinstance(item, Edition) else item.date
 
 
-def _edition_entry(entry: FeedEntry, edition: Edition, links: Links) -> None:
+def _edition_entry(entry: "FeedEntry", edition: Edition, links: Links) -> None:
     """One issue: its title, its day, and its table of contents with absolute links."""
     absolute = links.absolute(edition.url)
     entry.id(absolute)

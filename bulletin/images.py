@@ -14,9 +14,12 @@ import posixpath
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from typing import TYPE_CHECKING
 
 from bulletin.errors import Problem
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 WIDTHS = (480, 960, 1600)
 RASTER = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP", ".gif": "GIF"}
@@ -80,6 +83,8 @@ class Images:
     def _make(self, source: str, url: str, suffix: str, report: str, line: int) -> Picture | Problem:
         data = (self.root / source).read_bytes()
         digest = hashlib.sha256(data + VERSION.encode()).hexdigest()[:20]
+        from PIL import Image, ImageOps, UnidentifiedImageError  # loaded only for sites with images
+
         try:
             with Image.open(io.BytesIO(data)) as opened:
                 image = ImageOps.exif_transpose(opened)
@@ -104,7 +109,9 @@ class Images:
         return Picture(url, width, height, tuple(fallback), tuple(webp))
 
     @staticmethod
-    def _write(image: Image.Image, size: tuple[int, int], kind: str, path: Path) -> None:
+    def _write(image: "Image.Image", size: tuple[int, int], kind: str, path: Path) -> None:
+        from PIL import Image
+
         resized = image if image.size == size else image.resize(size, Image.Resampling.LANCZOS)
         if kind == "JPEG" and resized.mode not in ("RGB", "L"):
             resized = resized.convert("RGB")

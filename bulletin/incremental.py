@@ -10,11 +10,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Collection, Mapping
 
 from markupsafe import Markup
 
-from bulletin.model import Article, Edition, EditionPage, Group
+from bulletin.model import Article, Body, Edition, EditionPage, Group, Site
 
 
 def article_fingerprint(article: Article) -> str:
@@ -29,13 +29,15 @@ def article_fingerprint(article: Article) -> str:
 
 
 class Entry(Markup):
-    """An article's list entry (HTML), carrying the fingerprint of what it was made from."""
+    """An article's list entry (HTML), carrying the fingerprint of what it was made from and
+    the article's source file."""
 
-    __slots__ = ("key",)
+    __slots__ = ("key", "source")
 
-    def __new__(cls, html: str, key: str) -> "Entry":
+    def __new__(cls, html: str, key: str, source: str = "") -> "Entry":
         entry = super().__new__(cls, html)
         entry.key = key
+        entry.source = source
         return entry
 
 
@@ -96,9 +98,68 @@ def theme_fingerprint(folders: list[Path], extra: Any) -> str:
     return digest.hexdigest()
 
 
+Dependencies = tuple[frozenset[str], frozenset[str]]  # (article sources, group URLs)
+
+
+def dependencies(*parts: Any) -> Dependencies:
+    """The articles (by source file) and groups (by URL) that a page's fingerprint covers.
+
+    When only some articles change and the site keeps its shape, only the pages that depend
+    on them, directly or through a group holding them, can change.
+    """
+    sources: set[str] = set()
+    groups: set[str] = set()
+    stack = list(parts)
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            if isinstance(value, Entry):
+                sources.add(value.source)
+        elif isinstance(value, Article):
+            sources.add(value.source)
+        elif isinstance(value, (list, tuple)):
+            stack.extend(value)
+        elif isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, (Group, Edition, EditionPage)):
+            groups.add(value.url)
+    return frozenset(sources), frozenset(groups)
+
+
+def holders(site: Site, articles: Collection[Article]) -> list[Group | Edition | EditionPage]:
+    """Every group, printed issue and printed page that holds one of `articles`."""
+    wanted = {id(a) for a in articles}
+    found: list[Group | Edition | EditionPage] = []
+    for group in (*site.zones, *site.tags, *site.reporters, *site.years, *site.months):
+        if not wanted.isdisjoint(map(id, group.articles)):
+            found.append(group)
+    for edition in site.editions:
+        sheets = [p for p in edition.pages if not wanted.isdisjoint(map(id, p.articles))]
+        if sheets:
+            found.append(edition)
+            found.extend(sheets)
+    return found
+
+
+def replace_bodies(site: Site, bodies: Mapping[str, Body], forget_fingerprints: bool = True) -> None:
+    """Give the articles of these source files other bodies, in place: every list, group and
+    printed page of the site that holds an article sees the new body. Their cached fingerprints
+    are dropped, unless the bodies are the same ones kept elsewhere."""
+    if not bodies:
+        return
+    changed = [a for a in site.articles if a.source in bodies]
+    for article in changed:
+        object.__setattr__(article, "body", bodies[article.source])  # frozen for templates, not for this
+    if forget_fingerprints:
+        for record in (*changed, *holders(site, changed)):
+            record.__dict__.pop("_fingerprint", None)
+
+
 @dataclass
 class Memo:
     """Fingerprints of the last successful build: output path → fingerprint."""
 
     pages: dict[str, str] = field(default_factory=dict)
     entries: dict[str, str] = field(default_factory=dict)  # article fingerprint → list entry HTML
+    entry_keys: dict[str, str] = field(default_factory=dict)  # article URL → its entry's fingerprint
+    deps: dict[str, Dependencies] = field(default_factory=dict)  # output path → what its fingerprint covers

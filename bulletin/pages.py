@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Container, Iterator, Mapping, Sequence
 
 from markupsafe import Markup
 
@@ -62,15 +62,19 @@ def editions_feed(site: Site) -> Feed:
     return Feed(f"{EDITIONS_TITLE} - {site.config.title}", *urls.feeds(urls.EDITIONS))
 
 
-def pages(site: Site, entries: Mapping[str, Markup]) -> Iterator[Page]:
-    """Every HTML page of the site. `entries` holds each article's list entry, rendered once."""
+def pages(site: Site, entries: Mapping[str, Markup], only: Container[str] | None = None) -> Iterator[Page]:
+    """Every HTML page of the site (`only`: just the article and list pages with these URLs, and
+    every other page). `entries` holds each article's list entry, rendered once."""
     config = site.config
     home_feed = site_feed(site)
     yield from _paginated(site, site.articles, urls.HOME, "index.html", "home", config.title, entries,
-                          "site", (home_feed,), description=config.description)
+                          "site", (home_feed,), description=config.description, only=only)
+    zone_groups = {g.name: g for g in site.zones}
     for article in site.articles:
+        if only is not None and article.url not in only:
+            continue
         older, newer = site.neighbours[article.url]
-        zone_group = next(g for g in site.zones if g.name == article.zone.name)
+        zone_group = zone_groups[article.zone.name]
         yield Page(
             article.url, "article.html", "article", article.title, article.source,
             feeds=(home_feed, group_feed(site, zone_group)),
@@ -84,15 +88,15 @@ def pages(site: Site, entries: Mapping[str, Markup]) -> Iterator[Page]:
         zone = zones_by_name[group.name]
         yield from _paginated(site, group.articles, group.url, "zone.html", "zone", group.name, entries,
                               f"zone {group.name}", (feed, home_feed), description=zone.description,
-                              extra={"zone": zone, "group": group})
+                              extra={"zone": zone, "group": group}, only=only)
     yield Page(urls.ZONES, "zones.html", "zones", "高新区", "zone index", (home_feed,), context={"groups": site.zones})
     for group in site.tags:
         yield from _paginated(site, group.articles, group.url, "tag.html", "tag", group.name, entries,
-                              f"tag {group.name}", (group_feed(site, group), home_feed), extra={"group": group})
+                              f"tag {group.name}", (group_feed(site, group), home_feed), extra={"group": group}, only=only)
     yield Page(urls.TAGS, "tags.html", "tags", "标签", "tag index", (home_feed,), context={"groups": site.tags})
     for group in site.reporters:
         yield from _paginated(site, group.articles, group.url, "reporter.html", "reporter", group.name, entries,
-                              f"reporter {group.name}", (home_feed,), extra={"group": group})
+                              f"reporter {group.name}", (home_feed,), extra={"group": group}, only=only)
     yield Page(urls.REPORTERS, "reporters.html", "reporters", "记者", "reporter index", (home_feed,),
                context={"groups": site.reporters})
     yield Page(urls.ARCHIVE, "archive.html", "archive", "归档", "archive", (home_feed,),
@@ -103,7 +107,7 @@ def pages(site: Site, entries: Mapping[str, Markup]) -> Iterator[Page]:
                    context={"group": year, "months": months})
     for month in site.months:
         yield from _paginated(site, month.articles, month.url, "archive_month.html", "archive-month", month.name,
-                              entries, f"archive {month.name}", (home_feed,), extra={"group": month})
+                              entries, f"archive {month.name}", (home_feed,), extra={"group": month}, only=only)
     if config.search:
         yield Page(urls.SEARCH, "search.html", "search", "搜索", "search page", (home_feed,))
     yield from edition_pages(site)
@@ -166,10 +170,13 @@ def _paginated(
     feeds: tuple[Feed, ...],
     description: str = "",
     extra: Mapping[str, Any] | None = None,
+    only: Container[str] | None = None,
 ) -> Iterator[Page]:
     per_page = site.config.per_page
     count = max(1, -(-len(articles) // per_page))
     for number in range(1, count + 1):
+        if only is not None and urls.page(base, number) not in only:
+            continue
         chunk = articles[(number - 1) * per_page: number * per_page]
         paginator = Paginator(number, count, base)
         page_title = title if number == 1 else f"{title}（第{number}页）"

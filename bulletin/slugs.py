@@ -10,16 +10,31 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from pypinyin import lazy_pinyin
-
 MAX_LENGTH = 80
 _SEPARATORS = re.compile(r"[^a-z0-9]+")
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
-@lru_cache(maxsize=65536)
+_known: dict[str, str] = {}  # text → slug (at MAX_LENGTH), known without asking pypinyin
+
+
+def seed(slugs: dict[str, str]) -> None:
+    """Slugs already known (from an earlier build), so that a rebuild need not load pypinyin's
+    dictionary for text it has seen before."""
+    _known.update(slugs)
+
+
 def slugify(text: str, max_length: int = MAX_LENGTH) -> str:
     """Lower-case ASCII words joined by hyphens; empty when the text has no letters or digits."""
+    if max_length == MAX_LENGTH and text in _known:
+        return _known[text]
+    return _slugify(text, max_length)
+
+
+@lru_cache(maxsize=65536)
+def _slugify(text: str, max_length: int) -> str:
+    from pypinyin import lazy_pinyin  # a large dictionary: loaded only when a slug is needed
+
     parts = lazy_pinyin(unicodedata.normalize("NFKC", text))
     words: list[str] = []
     for part in parts:

@@ -65,27 +65,8 @@ def assemble(config: SiteConfig, reports: Sequence[Report], unpublished: Sequenc
     by_url: dict[str, Article] = {}
     for report in reports:
         meta = report.meta
-        slug, url = article_url(config, report)
-        image_url, attachments = _attachments(config.root, report, url, problems)
-        picture, body = None, report.body
-        if images is not None:
-            picture, body, attachments = _pictures(images, report, url, image_url, attachments, config.path_prefix, problems)
-        article = Article(
-            source=report.source,
-            meta=meta,
-            body=body,
-            slug=slug,
-            url=url,
-            zone_url=urls.zone(meta.zone.slug),
-            tags=tuple(tag_terms[t] for t in meta.tags),
-            reporters=tuple(reporter_terms[n] for n in meta.reporters),
-            image_url=image_url,
-            attachments=attachments,
-            picture=picture,
-        )
-        if report.body.nested_html is not None:  # files beside the report, linked from other pages
-            nested = report.body.nested_html.replace(f'="{REPORT_FOLDER}', f'="{escape(config.path_prefix + url)}')
-            article = replace(article, body=replace(article.body, nested_html=nested))
+        article = article_of(config, report, tag_terms, reporter_terms, images, problems)
+        url = article.url
         if url in by_url:
             other = by_url[url]
             problems.append(
@@ -102,7 +83,7 @@ def assemble(config: SiteConfig, reports: Sequence[Report], unpublished: Sequenc
     not_yet = {r.source: article_url(config, r)[1] for r in unpublished}
     sink = warnings if warnings is not None else []
     for url, article in list(by_url.items()):
-        by_url[url] = _resolve_report_links(article, by_source, not_yet, config.path_prefix, problems, sink, broken)
+        by_url[url] = resolve_report_links(article, by_source, not_yet, config.path_prefix, problems, sink, broken)
     editions, placements = printed.gather(config, list(by_url.values()), problems)
     if problems:
         raise BuildError(problems)
@@ -142,6 +123,35 @@ def assemble(config: SiteConfig, reports: Sequence[Report], unpublished: Sequenc
     lists = [g.articles for g in zones] + [g.articles for g in tags]
     related = _related(articles, lists)
     return Site(config, articles, zones, tags, reporters, years, months, neighbours, related, editions, placements)
+
+
+def article_of(config: SiteConfig, report: Report, tag_terms: dict[str, Term], reporter_terms: dict[str, Term],
+               images: Images | None, problems: list[Problem]) -> Article:
+    """One report as an article: its URL, terms, attachments and pictures (links to other
+    reports are resolved later, once every article's URL is known)."""
+    meta = report.meta
+    slug, url = article_url(config, report)
+    image_url, attachments = _attachments(config.root, report, url, problems)
+    picture, body = None, report.body
+    if images is not None:
+        picture, body, attachments = _pictures(images, report, url, image_url, attachments, config.path_prefix, problems)
+    article = Article(
+        source=report.source,
+        meta=meta,
+        body=body,
+        slug=slug,
+        url=url,
+        zone_url=urls.zone(meta.zone.slug),
+        tags=tuple(tag_terms[t] for t in meta.tags),
+        reporters=tuple(reporter_terms[n] for n in meta.reporters),
+        image_url=image_url,
+        attachments=attachments,
+        picture=picture,
+    )
+    if report.body.nested_html is not None:  # files beside the report, linked from other pages
+        nested = report.body.nested_html.replace(f'="{REPORT_FOLDER}', f'="{escape(config.path_prefix + url)}')
+        article = replace(article, body=replace(article.body, nested_html=nested))
+    return article
 
 
 def _attachments(root: Path, report: Report, url: str, problems: list[Problem]) -> tuple[str | None, tuple[tuple[str, str], ...]]:
@@ -212,7 +222,7 @@ def _pictures(images: Images, report: Report, url: str, lead_url: str | None, at
     return lead, body, tuple(sorted(set(files)))
 
 
-def _resolve_report_links(article: Article, by_source: dict[str, Article], unpublished: dict[str, str],
+def resolve_report_links(article: Article, by_source: dict[str, Article], unpublished: dict[str, str],
                           prefix: str, problems: list[Problem], warnings: list[Problem], broken: set[str]) -> Article:
     """Replace links to report files with those reports' URLs."""
     links = [l for l in article.body.links if l.path and l.path.endswith(".md")]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import traceback
 from datetime import datetime
@@ -19,6 +20,7 @@ from markupsafe import Markup
 
 from bulletin.config import SiteConfig
 from bulletin.errors import BuildError, Problem
+from bulletin.state import CACHE_DIR
 from bulletin.incremental import theme_fingerprint
 from bulletin.urls import Links
 
@@ -44,6 +46,18 @@ def zh_datetime(value: datetime) -> str:
     return f"{zh_date(value)} {value:%H:%M}"
 
 
+class _BytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Compiled templates, kept in the site's cache folder so that a rebuild does not compile
+    them again (Jinja checks each against its template's source)."""
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            os.makedirs(self.directory, exist_ok=True)
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass  # a read-only site renders all the same
+
+
 class Theme:
     def __init__(self, config: SiteConfig, links: Links):
         self.config = config
@@ -57,6 +71,7 @@ class Theme:
             lstrip_blocks=True,
             keep_trailing_newline=True,
             auto_reload=False,
+            bytecode_cache=_BytecodeCache(str(config.root / CACHE_DIR / "templates")),
         )
         tz = config.tz
         self.env.filters.update(

@@ -165,6 +165,12 @@ class Output:
             return False
         return True
 
+    def carry_rest(self, source: str) -> None:
+        """In a patch build: every file of the last build not written this time stays as it is."""
+        assert self.previous is not None
+        for rel in self.previous:
+            self.written.setdefault(rel, source)
+
     def adopt(self, folder: str, source: str) -> None:
         """Count files another program wrote into `folder` of the staging output as ours."""
         for path in sorted((self.staging / folder).rglob("*")):

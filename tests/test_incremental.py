@@ -91,7 +91,7 @@ def test_a_later_run_reuses_the_cache_and_rewrites_only_what_changed(site_copy: 
     assert (site_copy / ".bulletin-cache").is_dir()
     before = {p: p.stat().st_mtime_ns for p in output.rglob("*") if p.is_file()}
     builder = Builder(site_copy, output)
-    builder._load_state()
+    builder._load_state(builder.store.saved(), reports=True)
     assert len(builder.memo.pages) > 40, "the fingerprints of the last build were not kept"
     builder.build()  # nothing changed
     after = {p: p.stat().st_mtime_ns for p in output.rglob("*") if p.is_file()}
@@ -158,3 +158,78 @@ def test_pages_rendered_by_worker_processes_are_the_same(tmp_path: Path, monkeyp
     monkeypatch.setattr(pipeline, "PARALLEL_PAGES", 10**9)
     build(site, tmp_path / "one-process")
     assert snapshot(tmp_path / "workers") == snapshot(tmp_path / "one-process")
+
+
+def _append(path: Path, text: str) -> None:
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+# Edits of a report's text alone, one after another: each takes the short path that looks
+# only at the pages showing the report, and leaves what a cold build of the same input gives.
+TEXT_EDITS: list[tuple[str, Callable[[Path], None], int]] = [
+    ("a sentence added", lambda s: _append(s / "content/2021/qingdao.md", "\n又一段新的文字。\n"), 1),
+    ("a printed report's text", lambda s: _edit(s / "content/2021/guiyang.md", "179.65亿元", "180亿元"), 1),
+    ("two reports at once", lambda s: (_append(s / "content/2021/qingdao.md", "\n第二段。\n"),
+                                       _append(s / "content/2021/chongqing.md", "\n补充。\n")), 2),
+    ("a new heading", lambda s: _append(s / "content/2021/chongqing.md", "\n## 重庆新的小标题\n\n内容。\n"), 1),
+    ("the same heading twice", lambda s: _append(s / "content/2021/qingdao.md", "\n## 附件\n\n一。\n\n## 附件\n\n二。\n"), 1),
+    ("the summary's sentence", lambda s: _edit(s / "content/2021/qingdao.md", "16个重点项目", "20个重点项目"), 1),
+]
+
+
+def _cold(site: Path, output: Path) -> dict[str, bytes]:
+    """A cold build in a process of its own, so nothing this process learnt can leak into it."""
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, "-m", "bulletin", "build", str(site), "-o", str(output), "-q"], check=True)
+    return snapshot(output)
+
+
+def test_text_edits_patch_the_output_exactly_as_a_cold_build_would(site_copy: Path, tmp_path: Path) -> None:
+    output = tmp_path / "out"
+    build(site_copy, output)
+    for number, (name, edit, count) in enumerate(TEXT_EDITS):
+        edit(site_copy)
+        report = Builder(site_copy, output).build()
+        assert report.patched == count, f"{name}: took the full path"
+        assert snapshot(output) == _cold(site_copy, tmp_path / f"cold-{number}"), name
+    # Anything but the text takes the full path, which must start from what the patches left.
+    _edit(site_copy / "content/2021/qingdao.md", "zone: qingdao", "zone: guiyang")
+    assert Builder(site_copy, output).build().patched == 0
+    assert snapshot(output) == _cold(site_copy, tmp_path / "cold-moved")
+    _append(site_copy / "content/2021/qingdao.md", "\n搬家之后。\n")
+    assert Builder(site_copy, output).build().patched == 1
+    assert snapshot(output) == _cold(site_copy, tmp_path / "cold-last")
+
+
+def test_a_text_edit_that_breaks_a_report_is_reported_and_changes_nothing(site_copy: Path, tmp_path: Path) -> None:
+    from bulletin.errors import BuildError
+
+    output = tmp_path / "out"
+    build(site_copy, output)
+    before = snapshot(output)
+    _append(site_copy / "content/2021/qingdao.md", "\n见[附件](missing.pdf)。\n")
+    with pytest.raises(BuildError) as raised:
+        Builder(site_copy, output).build()
+    assert any("missing.pdf" in p.message and p.path == "content/2021/qingdao.md" and p.line for p in raised.value.problems)
+    assert snapshot(output) == before
+
+
+def test_pages_that_do_not_show_an_edited_report_are_not_looked_at(tmp_path: Path) -> None:
+    from tests.test_safety import _large_site
+
+    site = _large_site(tmp_path, 60)
+    output = tmp_path / "out"
+    build(site, output)
+    before = {p: p.stat().st_mtime_ns for p in output.rglob("*") if p.is_file() and p.suffix in (".html", ".xml")}
+    _append(site / "content/7.md", "\n新增的一句话。\n")
+    report = Builder(site, output).build()
+    assert report.patched == 1
+    assert 0 < report.rendered < (report.pages + report.feeds) / 4
+    after = {p: p.stat().st_mtime_ns for p in output.rglob("*") if p.is_file() and p.suffix in (".html", ".xml")}
+    rewritten = sorted(p.relative_to(output).as_posix() for p in after if after[p] != before.get(p))
+    assert rewritten and all("新增的一句话" in (output / p).read_text(encoding="utf-8") for p in rewritten), rewritten
+    build(site, tmp_path / "cold")
+    assert snapshot(output) == snapshot(tmp_path / "cold")
