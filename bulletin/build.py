@@ -63,10 +63,11 @@ class BuildReport:
         lines = [f"  {name}: {seconds:.2f} s" for name, seconds in self.steps]
         if self.reused:
             lines.append("  nothing changed since the last build: the output folder was left as it is")
-        elif self.patched:
+            return lines
+        if self.patched:
             lines.append(f"  only the text of {self.patched} report{'s' if self.patched > 1 else ''} changed: "
                          "only the pages and feeds showing them were looked at")
-        elif self.rendered >= 0:
+        if self.rendered >= 0:
             lines.append(f"  rendered {self.rendered} of {self.pages + self.feeds} pages and feeds; the rest were unchanged")
         return lines
 
