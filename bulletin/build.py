@@ -33,7 +33,7 @@ from bulletin.taxonomy import article_of, assemble, resolve_report_links
 from bulletin.theme import Theme
 from bulletin.urls import Links
 from bulletin.pages import Page
-from bulletin.writer import MemoryOutput, Output, write_file
+from bulletin.writer import Folders, MemoryOutput, Output, write_file
 
 
 _STATE_VERSION = (__version__, RENDERER_VERSION, IMAGES_VERSION, sys.version_info[:2])
@@ -97,6 +97,7 @@ class Builder:
         self._site: Site | None = None  # as the last build into the output folder gathered it
         self._problems: dict[str, list[Problem]] = {}  # source → what its parse noted, if anything
         self._records: list[dict] = []  # what rebuilds since the last full build changed in the state
+        self._stats: dict[str, tuple[int, int, int]] | None = None  # of the report files, as this build found them
         self.store = state.Store(self.root, self.output, _STATE_VERSION)
 
     def load(self, warnings: list[Problem] | None = None) -> Site:
@@ -104,7 +105,7 @@ class Builder:
         self.config = config = load_config(self.root)
         now = self.options.now or datetime.now(timezone.utc)
         reports, held_back, problems = load_reports(config, drafts=self.options.drafts, future=self.options.future,
-                                                    now=now, cache=self.cache)
+                                                    now=now, cache=self.cache, stats=self._stats)
         # The first moment a report held back for its date becomes due (and the site changes).
         due = [r.meta.date for r in held_back if r.meta.date > now and (self.options.drafts or not r.meta.draft)]
         self._next_due = min(due) if due else None
@@ -112,8 +113,9 @@ class Builder:
             warnings.extend(unused_files(config, [*reports, *held_back]))
         # Check what the readable reports say about each other too, so one run shows everything.
         try:
+            previous = self._site if self._site is not None and self._site.config == config else None
             site = assemble(config, reports, held_back, warnings, broken={p.path for p in problems if p.path},
-                            images=Images(self.root, self.root / CACHE_DIR / "images"))
+                            images=Images(self.root, self.root / CACHE_DIR / "images"), previous=previous)
         except BuildError as error:
             problems.extend(error.problems)
         if problems:
@@ -139,6 +141,7 @@ class Builder:
                 if warnings is not None:
                     warnings.extend(known)
                 return replace(report, seconds=time.perf_counter() - started, steps=(), rendered=0, reused=True, patched=0)
+            self._stats = inputs.content
             self._load_state(saved, reports=False)
             patched = self._patch(inputs, saved, warnings, started)
             if patched is not None:
@@ -159,7 +162,7 @@ class Builder:
             page_count, feed_count, memo = render(site, out, progress, self.memo)
             if isinstance(out, Output):
                 reindex = self._search_index(site, out, memo)
-                foreign = out.keep_foreign(written_before)
+                foreign = out.keep_foreign(written_before, saved.get("folders") if saved and out.patching else None)
                 if foreign and warnings is not None:
                     shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
                     warnings.append(Problem(f"kept {len(foreign)} file{'s' if len(foreign) > 1 else ''} in the output that bulletin did not write: {shown}",
@@ -179,7 +182,8 @@ class Builder:
             self.store.save_manifest(set(out.written))
             self._site = site
             kept = self._save_state()
-            self.store.save_inputs(inputs, kept, report=result, warnings=noted, due=self._next_due)
+            self.store.save_inputs(inputs, kept, report=result, warnings=noted, due=self._next_due,
+                                   folders=Folders.of(self.output, out.written, foreign))
         if isinstance(out, MemoryOutput):
             self.files = out.files
         return result
@@ -264,6 +268,7 @@ class Builder:
             out.commit()
         if reindex:
             self._reindex(out)
+            self.store.save_manifest(set(out.written))
         rendered = sum(1 for path, key in current.pages.items() if memo.pages.get(path) != key)
         self.memo = current
         if self.cache:  # a builder that keeps its reports between builds
@@ -285,7 +290,9 @@ class Builder:
                          steps=(("read and check", loaded - started), ("render and write", finished - loaded)))
         if warnings is not None:
             warnings.extend(saved["warnings"])
-        self.store.save_inputs(inputs, kept, report=result, warnings=saved["warnings"], due=saved.get("due"))
+        folders = saved.get("folders")
+        self.store.save_inputs(inputs, kept, report=result, warnings=saved["warnings"], due=saved.get("due"),
+                               folders=folders.after(self.output, out.staged) if folders is not None else None)
         return result
 
     # What a later `bulletin build` may reuse (see bulletin.state).
@@ -309,9 +316,19 @@ class Builder:
                 bodies.update(record["bodies"])
             replace_bodies(self._site, bodies)
         if reports:
-            cache = self.store.load_reports(saved["state"])
-            if cache is None:  # the reports are gone: parse every file again, render what changed
+            kept = self.store.load_reports(saved["state"])
+            if kept is None:  # the reports are gone: parse every file again, render what changed
                 return
+            articles = {a.source: a for a in self._site.articles}
+            cache = {}
+            try:
+                for rel, (key, report, found) in kept.items():
+                    if report == _IN_SITE:
+                        article = articles[rel]
+                        report = Report(rel, article.meta, article.body, article.slug)
+                    cache[rel] = (key, (report, found))
+            except (KeyError, TypeError, ValueError):
+                return  # not what this version saves: parse every file again
             for record in self._records:
                 cache.update(record["cache"])
             self.cache = cache
@@ -333,12 +350,21 @@ class Builder:
                 replace_bodies(site, {a.source: stored.get(id(a.body)) or a.body.stored(bodies)
                                       for a in site.articles if a.body.html_text is not None}, forget_fingerprints=False)
             problems = {rel: found for rel, (_, (_, found)) in self.cache.items() if found}
-            kept = self.store.save(self.cache, memo=self.memo, site=site, problems=problems)
+            # A report that its article holds as it is is saved once, with the site.
+            articles = {a.source: a for a in site.articles} if site is not None else {}
+            reports = {}
+            for rel, (key, (report, found)) in self.cache.items():
+                article = articles.get(rel)
+                held = (report is not None and article is not None and article.meta is report.meta
+                        and article.body is report.body and article.slug == report.slug)
+                reports[rel] = (key, _IN_SITE if held else report, found)
+            kept = self.store.save(reports, memo=self.memo, site=site, problems=problems)
             used = {r.body.html_file for _, (r, _) in self.cache.values() if r is not None}
             used |= {a.body.html_file for a in site.articles} if site is not None else set()
-            for stale in bodies.glob("*/*.html"):
-                if str(stale) not in used:
-                    stale.unlink()
+            for folder in os.scandir(bodies):
+                for stale in os.scandir(folder.path):
+                    if stale.path not in used:
+                        os.unlink(stale.path)
         except OSError:
             return None  # a read-only site still builds; the next build just starts from scratch
         return kept
@@ -355,6 +381,9 @@ class Builder:
         if written is None or not _all_present(self.output, written):
             return None
         return saved["report"], saved["warnings"]
+
+
+_IN_SITE = "the site's article holds this report"  # in the saved reports: see _save_state
 
 
 def _all_present(folder: Path, files: set[str]) -> bool:
@@ -404,8 +433,10 @@ def unused_files(config: SiteConfig, reports: list[Report]) -> list[Problem]:
     for folder, dirs, files in os.walk(config.content_dir):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
+            if name.endswith(".md") or name.startswith("."):
+                continue
             rel = Path(folder, name).relative_to(config.root).as_posix()
-            if not name.endswith(".md") and not name.startswith(".") and rel not in used:
+            if rel not in used:
                 warnings.append(Problem("this file is not a report (.md) and no report uses it", rel,
                                         hint="link it from a report, move it to static/, or delete it", severity="warning"))
     return warnings
@@ -497,8 +528,9 @@ def render(site: Site, out: Output | MemoryOutput, progress: bool = False, memo:
         if previous.pages.get(path) != key or not out.keep(path, page.source):
             later.append((path, page))
         current.pages[path] = key
-        if track:
-            current.deps[path] = dependencies(page.context)
+        if track:  # the same fingerprint covers the same articles and groups
+            known = previous.deps.get(path) if previous.pages.get(path) == key else None
+            current.deps[path] = known or dependencies(page.context)
     workers = None
     if parallel:
         jobs = [(str(out.place(path, page.source)), str(out.target / path), page) for path, page in later if page.kind == "article"]
@@ -519,7 +551,8 @@ def render(site: Site, out: Output | MemoryOutput, progress: bool = False, memo:
         else:
             for path, data in feeds.render(spec, site, links):
                 out.write(path, data, spec.source)
-        used = dependencies(spec.items) if track else None
+        used = (previous.deps.get(paths[0]) if previous.pages.get(paths[0]) == key else None) or (
+            dependencies(spec.items) if track else None)
         for path in paths:
             current.pages[path] = key
             if used is not None:

@@ -6,6 +6,7 @@ worker processes (one per core); problems from every file are collected and rais
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from datetime import datetime
@@ -44,6 +45,7 @@ def discover(config: SiteConfig, problems: list[Problem] | None = None) -> list[
     the site is a problem, never followed.
     """
     root = config.content_dir
+    top = len(os.path.join(str(config.root), ""))  # folders below are under it: paths start with it
     found: list[str] = []
     seen: set[str] = set()
     for folder, dirs, files in os.walk(root, followlinks=True):
@@ -64,7 +66,7 @@ def discover(config: SiteConfig, problems: list[Problem] | None = None) -> list[
             if name.endswith(REPORT_SUFFIX) and not name.startswith((".", "#", "_")):
                 if outside_site(config, os.path.join(folder, name), problems):
                     continue
-                found.append(os.path.relpath(os.path.join(folder, name), config.root).replace(os.sep, "/"))
+                found.append(os.path.join(folder, name)[top:].replace(os.sep, "/"))
     return sorted(found)
 
 
@@ -152,21 +154,25 @@ def stat_key(path: Path) -> tuple[int, int, int]:
     return (info.st_mtime_ns, info.st_size, info.st_ino)
 
 
-def config_key(config: SiteConfig) -> tuple[object, ...]:
-    """Everything in the config that changes how a report parses."""
-    return (config.zones, config.timezone, config.summary_length, config.trusted_html, markdown.RENDERER_VERSION)
+def config_key(config: SiteConfig) -> str:
+    """Everything in the config that changes how a report parses, as one short string."""
+    data = repr((config.zones, config.timezone, config.summary_length, config.trusted_html, markdown.RENDERER_VERSION))
+    return hashlib.blake2b(data.encode(), digest_size=16).hexdigest()
 
 
 def load_reports(config: SiteConfig, *, drafts: bool, future: bool, now: datetime,
-                 cache: ParseCache | None = None) -> tuple[list[Report], list[Report], list[Problem]]:
+                 cache: ParseCache | None = None, stats: dict[str, tuple[int, int, int]] | None = None,
+                 ) -> tuple[list[Report], list[Report], list[Problem]]:
     """(reports to publish, drafts and future reports left out, problems of files that could not
     be read). `cache` keeps parsed files between builds of one process: a file
-    is parsed again only when its size, time or inode changed."""
+    is parsed again only when its size, time or inode changed. `stats`: those of the files, if
+    already known."""
     found: list[Problem] = []
     sources = discover(config, found)
     cache = cache if cache is not None else {}
     setting = config_key(config)
-    keys = {rel: (stat_key(config.root / rel), setting) for rel in sources}
+    stats = stats or {}
+    keys = {rel: (stats.get(rel) or stat_key(config.root / rel), setting) for rel in sources}
     todo = [rel for rel in sources if rel not in cache or cache[rel][0] != keys[rel]]
     if len(todo) >= PARALLEL_THRESHOLD and (os.cpu_count() or 1) > 1:
         from concurrent.futures import ProcessPoolExecutor

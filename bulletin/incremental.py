@@ -21,7 +21,7 @@ def article_fingerprint(article: Article) -> str:
     """Changes whenever anything a page could show about the article changes."""
     cached = article.__dict__.get("_fingerprint")
     if cached is None:
-        data = repr((article.meta, article.body.digest, article.body.nested_html, article.body.headings, article.url,
+        data = repr((article.source, article.meta, article.body.digest, article.body.nested_html, article.body.headings, article.url,
                      article.zone_url, article.tags, article.reporters, article.image_url, article.attachments, article.picture))
         cached = hashlib.blake2b(data.encode(), digest_size=16).hexdigest()
         object.__setattr__(article, "_fingerprint", cached)  # frozen, but this is a pure cache

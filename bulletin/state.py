@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 CACHE_DIR = ".bulletin-cache"
+FORMAT = 4  # of the files below: bumped whenever what they hold changes shape
 _READ_ERRORS = (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError,
                 KeyError, IndexError)
 
@@ -91,8 +92,8 @@ class Store:
         self.reports_path = self.folder / f"reports-{key}.pickle"
         self.inputs_path = self.folder / f"inputs-{key}.pickle"
         self.manifest_path = self.folder / f"written-{key}.txt"
-        self.bodies = self.folder / "bodies"
-        self.version = (version, str(output))
+        self.bodies = self.folder / f"bodies-{key}"  # each state cleans up its own
+        self.version = (FORMAT, version, str(output))
 
     # --- the inputs file -------------------------------------------------------------------
     def saved(self) -> dict[str, Any] | None:
@@ -125,7 +126,7 @@ class Store:
     def load(self, state: tuple[str, int] | None) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
         """The state and its journal records, when they are the ones `state` = (token, journal
         length) names."""
-        if state is None:
+        if state is None or not self.bodies.is_dir():  # the bodies it names are gone
             return None
         token, length = state
         try:

@@ -7,9 +7,10 @@ URL so the order never depends on the order files were found in.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import replace
 import heapq
+from itertools import chain
 import re
 from html import escape, unescape
 from pathlib import Path, PurePosixPath
@@ -50,10 +51,12 @@ def article_url(config: SiteConfig, report: Report) -> tuple[str, str]:
 
 def assemble(config: SiteConfig, reports: Sequence[Report], unpublished: Sequence[Report] = (),
              warnings: list[Problem] | None = None, broken: set[str] = frozenset(),  # type: ignore[assignment]
-             images: Images | None = None) -> Site:
+             images: Images | None = None, previous: Site | None = None) -> Site:
     """Gather the Site; raises BuildError with every problem; appends warnings to `warnings`.
 
     `broken` names report files that could not be read: links to them are not reported again.
+    `previous`: the site an earlier build gathered with the same config, whose articles are
+    taken as they are for reports that did not change.
     """
     tz = config.tz
     tag_slugs = term_slugs((t for r in reports for t in r.meta.tags), "tag")
@@ -63,9 +66,12 @@ def assemble(config: SiteConfig, reports: Sequence[Report], unpublished: Sequenc
 
     problems: list[Problem] = []
     by_url: dict[str, Article] = {}
+    earlier = {a.source: a for a in previous.articles} if previous is not None else {}
     for report in reports:
         meta = report.meta
-        article = article_of(config, report, tag_terms, reporter_terms, images, problems)
+        article = earlier.get(report.source)  # type: ignore[assignment]
+        if article is None or not _same_article(article, report, tag_terms, reporter_terms):
+            article = article_of(config, report, tag_terms, reporter_terms, images, problems)
         url = article.url
         if url in by_url:
             other = by_url[url]
@@ -125,6 +131,15 @@ def assemble(config: SiteConfig, reports: Sequence[Report], unpublished: Sequenc
     return Site(config, articles, zones, tags, reporters, years, months, neighbours, related, editions, placements)
 
 
+def _same_article(article: Article, report: Report, tag_terms: dict[str, Term], reporter_terms: dict[str, Term]) -> bool:
+    """Whether `article` is what article_of would make of `report` (the very report it was made
+    from, the same terms, and no file beside the report that may have changed since)."""
+    return (article.meta is report.meta and article.body is report.body and article.slug == report.slug
+            and not article.attachments and article.picture is None and report.body.nested_html is None
+            and article.tags == tuple(tag_terms[t] for t in report.meta.tags)
+            and article.reporters == tuple(reporter_terms[n] for n in report.meta.reporters))
+
+
 def article_of(config: SiteConfig, report: Report, tag_terms: dict[str, Term], reporter_terms: dict[str, Term],
                images: Images | None, problems: list[Problem]) -> Article:
     """One report as an article: its URL, terms, attachments and pictures (links to other
@@ -160,6 +175,8 @@ def _attachments(root: Path, report: Report, url: str, problems: list[Problem]) 
     A relative path is read relative to the report's file and written at the same relative path
     under the report's page, so the link in the body works unchanged.
     """
+    if not report.meta.image and not any(l.path for l in report.body.links):
+        return None, ()
     folder = PurePosixPath(report.source).parent
     # (as written, site path, line, is it the lead image, what it is)
     wanted: list[tuple[str, str | None, int, bool, str]] = []
@@ -272,12 +289,12 @@ def _related(articles: Sequence[Article], lists: Sequence[Sequence[Article]]) ->
         for pi, n in enumerate(members):
             where[n].append((li, pi))
     related: dict[str, tuple[Article, ...]] = {}
+    size = len(articles) + 1
     for mine, article in enumerate(articles):
-        scores: dict[int, int] = defaultdict(int)
-        for li, pi in where[mine]:
-            for other in numbered[li][max(0, pi - _RELATED_WINDOW): pi + _RELATED_WINDOW + 1]:
-                scores[other] += 1
-        scores.pop(mine, None)
-        best = heapq.nsmallest(RELATED_COUNT, scores, key=lambda n: (-scores[n], abs(n - mine), n))
-        related[article.url] = tuple(articles[n] for n in best)
+        scores = Counter(chain.from_iterable(numbered[li][max(0, pi - _RELATED_WINDOW): pi + _RELATED_WINDOW + 1]
+                                             for li, pi in where[mine]))
+        del scores[mine]
+        # Most lists shared first, then the closest in time, then the newest: one number each.
+        ranked = [(-count * size + abs(n - mine)) * size + n for n, count in scores.items()]
+        related[article.url] = tuple(articles[rank % size] for rank in heapq.nsmallest(RELATED_COUNT, ranked))
     return related

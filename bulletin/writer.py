@@ -12,8 +12,11 @@ import filecmp
 import json
 import os
 import shutil
+import stat
 from pathlib import Path, PurePosixPath
+from dataclasses import dataclass
 from types import TracebackType
+from typing import Iterable
 
 from bulletin.errors import BuildError, Problem
 
@@ -52,6 +55,41 @@ def write_file(target: Path, previous: Path, payload: bytes, same: bool | None =
             pass
     with open(target, "wb") as handle:
         handle.write(payload)
+
+
+@dataclass(frozen=True)
+class Folders:
+    """The folders of an output as a build left them (relative path → mtime), and the files in
+    it that bulletin did not write: a folder whose mtime is the same holds the same files."""
+
+    times: dict[str, int]
+    foreign: tuple[str, ...]
+
+    @classmethod
+    def of(cls, target: Path, files: Iterable[str], foreign: Iterable[str]) -> "Folders":
+        names = {""}
+        for rel in (*files, *foreign):
+            parts = rel.split("/")[:-1]
+            for n in range(1, len(parts) + 1):
+                names.add("/".join(parts[:n]))
+        times = {}
+        for name in names:
+            try:
+                times[name] = os.stat(os.path.join(target, name)).st_mtime_ns
+            except OSError:
+                continue
+        return cls(times, tuple(sorted(foreign)))
+
+    def after(self, target: Path, changed: Iterable[str]) -> "Folders":
+        """The same, once the files `changed` were written (their folders' times move)."""
+        times = dict(self.times)
+        for rel in changed:
+            name = rel.rsplit("/", 1)[0] if "/" in rel else ""
+            try:
+                times[name] = os.stat(os.path.join(target, name)).st_mtime_ns
+            except OSError:
+                times.pop(name, None)
+        return Folders(times, self.foreign)
 
 
 class Output:
@@ -154,7 +192,10 @@ class Output:
         False when there is no such file, and the caller writes it instead.
         """
         old = os.path.join(self.target, rel)
-        if not os.path.isfile(old) or os.path.islink(old):
+        try:
+            if not stat.S_ISREG(os.lstat(old).st_mode):  # a folder, or a link someone put there
+                return False
+        except OSError:
             return False
         if self._unchanged(rel, source):
             return True
@@ -188,26 +229,55 @@ class Output:
         files = [p for p in sorted(old.rglob("*")) if p.is_file() and not p.is_symlink()]
         return all(self.keep(p.relative_to(self.target).as_posix(), source) for p in files)
 
-    def foreign(self, ours: set[str] | None) -> list[str]:
+    def foreign(self, ours: set[str] | None, seen: "Folders | None" = None) -> list[str]:
         """Files of the old output that bulletin did not write (None: not known; then a
-        folder that looks like a bulletin build counts as ours, anything else as foreign)."""
+        folder that looks like a bulletin build counts as ours, anything else as foreign).
+
+        `seen`: the output's folders as the last build left them; only the folders changed
+        since are read, instead of the whole output.
+        """
         if not self.target.is_dir():
             return []
         if ours is None and (self.target / "sitemap.xml").is_file() and (self.target / "index.html").is_file():
             return []
-        found = []
+        found: list[str] = []
         top = len(str(self.target)) + 1
-        for folder, dirs, files in os.walk(self.target):
-            base = folder[top:] + "/" if len(folder) >= top else ""
-            for name in files:
-                rel = base + name
-                if (ours is None or rel not in ours) and rel not in self.written:
-                    found.append(rel)
-        return sorted(found)
 
-    def keep_foreign(self, ours: set[str] | None) -> list[str]:
+        def walk(start: str) -> None:
+            for folder, dirs, files in os.walk(start):
+                base = folder[top:] + "/" if len(folder) >= top else ""
+                for name in files:
+                    rel = base + name
+                    if (ours is None or rel not in ours) and rel not in self.written:
+                        found.append(rel)
+
+        if seen is None or ours is None:
+            walk(str(self.target))
+            return sorted(found)
+        for rel in seen.foreign:  # found before and kept since
+            if os.path.lexists(os.path.join(self.target, rel)) and rel not in ours and rel not in self.written:
+                found.append(rel)
+        for folder, mtime in seen.times.items():
+            path = os.path.join(self.target, folder)
+            try:
+                if os.stat(path).st_mtime_ns == mtime:
+                    continue
+                entries = list(os.scandir(path))
+            except OSError:
+                continue
+            base = folder + "/" if folder else ""
+            for entry in entries:
+                rel = base + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    if rel not in seen.times:  # a new folder: everything in it is new
+                        walk(entry.path)
+                elif rel not in ours and rel not in self.written and rel not in seen.foreign:
+                    found.append(rel)
+        return sorted(set(found))
+
+    def keep_foreign(self, ours: set[str] | None, seen: "Folders | None" = None) -> list[str]:
         """Carry over files of the old output that bulletin did not write; returns their paths."""
-        found = self.foreign(ours)
+        found = self.foreign(ours, seen)
         if not self.patching:  # in a patch build they simply stay where they are
             for rel in found:
                 target = self.staging / rel

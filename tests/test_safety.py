@@ -46,6 +46,13 @@ def test_files_bulletin_did_not_write_are_kept_and_named(site_copy: Path, tmp_pa
     assert (out / "CNAME").read_text() == "news.example.com\n"
     assert (out / ".well-known/security.txt").is_file()
     assert not list(out.glob("2021/03/na-di-ji-kai-gong*"))  # but a deleted report's page is gone
+    # Found again by later builds, with any file put since into a folder bulletin writes to.
+    (out / "zones/notes.txt").write_text("mine\n")
+    (site_copy / "content/2021/chongqing.md").unlink()
+    assert main(["build", str(site_copy), "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "warning: kept 3 files in the output that bulletin did not write: .well-known/security.txt, CNAME, zones/notes.txt" in err
+    assert (out / "zones/notes.txt").read_text() == "mine\n"
 
 
 def test_a_folder_that_is_not_a_bulletin_build_is_not_emptied(site_copy: Path, tmp_path: Path) -> None:
