@@ -275,11 +275,13 @@ class Builder:
             self.cache.update(fresh)
         kept = None
         if saved.get("state") is not None:
-            stored = {rel: body.stored(self.store.bodies) for rel, body in bodies.items()}
-            reports = {rel: (key, (replace(report, body=stored[rel] if report.body is bodies[rel] else report.body.stored(self.store.bodies)), problems))
+            pack = state.Pack(self.store.bodies)
+            stored = {rel: body.stored(pack.put) for rel, body in bodies.items()}
+            reports = {rel: (key, (replace(report, body=stored[rel] if report.body is bodies[rel] else report.body.stored(pack.put)), problems))
                        for rel, (key, (report, problems)) in fresh.items()}
+            pack.close()
             kept = self.store.append(saved["state"], {
-                "cache": reports, "bodies": stored,
+                "cache": reports, "bodies": stored, "files": [pack.path] if pack.path else [],
                 "pages": {p: current.pages[p] for p in current.pages if memo.pages.get(p) != current.pages[p]},
                 "deps": {p: current.deps[p] for p in current.deps if memo.deps.get(p) != current.deps[p]},
                 "entries": {k: v for k, v in current.entries.items() if k not in memo.entries},
@@ -304,7 +306,11 @@ class Builder:
             loaded = self.store.load(saved["state"])
             if loaded is None:
                 return  # no state, or one from another version: build from scratch
-            base, self._records = loaded
+            base, records = loaded
+            files = {a.body.html_file for a in base["site"].articles} | {f for r in records for f in r["files"]}
+            if not all(os.path.exists(f) for f in files if f is not None):
+                return  # the files holding the bodies are gone
+            self._records = records
             self.memo, self._site, self._problems = base["memo"], base["site"], base["problems"]
             bodies: dict[str, Body] = {}
             for record in self._records:
@@ -334,21 +340,36 @@ class Builder:
             self.cache = cache
 
     def _save_state(self) -> tuple[str, int] | None:
-        """Write the whole state; the site's bodies go to files of their own."""
-        bodies = self.store.bodies
+        """Write the whole state; report bodies go to a file of their own (see state.Pack)."""
         site = self._site
         try:
+            bodies = [r.body for _, (r, _) in self.cache.values() if r is not None]
+            bodies += [a.body for a in site.articles] if site is not None else []
+            kept = {b.html_file for b in bodies if b.html_file is not None}
+            # Bodies superseded since the last full build take room in their files: once there
+            # are many such files, or they hold more old bodies than current ones, start afresh.
+            sizes = {path: os.path.getsize(path) for path in kept if os.path.exists(path)}
+            used = sum(b.html_span[1] for b in {id(b): b for b in bodies if b.html_file is not None}.values())
+            afresh = len(sizes) > 16 or sum(sizes.values()) > 2 * used + (1 << 20) or len(sizes) < len(kept)
+            pack = state.Pack(self.store.bodies)
             stored: dict[int, Body] = {}
-            for source, (key, (report, problems)) in list(self.cache.items()):
-                if report is not None:
-                    if report.body.html_text is not None:
-                        body = report.body.stored(bodies)
-                        stored[id(report.body)] = body
-                        report = replace(report, body=body)
-                    self.cache[source] = (key, (report, problems))
-            if site is not None:
-                replace_bodies(site, {a.source: stored.get(id(a.body)) or a.body.stored(bodies)
-                                      for a in site.articles if a.body.html_text is not None}, forget_fingerprints=False)
+
+            def store(body: Body) -> Body:
+                if id(body) not in stored:
+                    stored[id(body)] = (replace(body, html_file=None) if afresh else body).stored(pack.put)
+                return stored[id(body)]
+
+            if afresh:
+                for body in bodies:
+                    body.html  # read while the old files are there
+            try:
+                for source, (key, (report, problems)) in list(self.cache.items()):
+                    if report is not None:
+                        self.cache[source] = (key, (replace(report, body=store(report.body)), problems))
+                if site is not None:
+                    replace_bodies(site, {a.source: store(a.body) for a in site.articles}, forget_fingerprints=False)
+            finally:
+                pack.close()
             problems = {rel: found for rel, (_, (_, found)) in self.cache.items() if found}
             # A report that its article holds as it is is saved once, with the site.
             articles = {a.source: a for a in site.articles} if site is not None else {}
@@ -358,16 +379,14 @@ class Builder:
                 held = (report is not None and article is not None and article.meta is report.meta
                         and article.body is report.body and article.slug == report.slug)
                 reports[rel] = (key, _IN_SITE if held else report, found)
-            kept = self.store.save(reports, memo=self.memo, site=site, problems=problems)
-            used = {r.body.html_file for _, (r, _) in self.cache.values() if r is not None}
-            used |= {a.body.html_file for a in site.articles} if site is not None else set()
-            for folder in os.scandir(bodies):
-                for stale in os.scandir(folder.path):
-                    if stale.path not in used:
-                        os.unlink(stale.path)
+            kept_state = self.store.save(reports, memo=self.memo, site=site, problems=problems)
+            now_used = {b.html_file for b in stored.values()}
+            for entry in (os.scandir(self.store.bodies) if self.store.bodies.is_dir() else ()):
+                if entry.path not in now_used and entry.is_file():
+                    os.unlink(entry.path)
         except OSError:
             return None  # a read-only site still builds; the next build just starts from scratch
-        return kept
+        return kept_state
 
     # A no-op rebuild: when no file the site is made from changed (by size, time and inode), no
     # report became due, and every file of the last build is still in place, nothing is done.
@@ -600,6 +619,7 @@ def _render_jobs(start: int, stop: int) -> None:
     theme, common, jobs = _shared
     for staged, previous, page in jobs[start:stop]:
         payload = theme.render(page.template, page=page, **common, **page.context).encode("utf-8")
+        os.makedirs(os.path.dirname(staged), exist_ok=True)
         write_file(Path(staged), Path(previous), payload)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from pathlib import Path
+from typing import Callable
 
 from bulletin.config import SiteConfig, Zone
 
@@ -31,8 +31,8 @@ class Link:
 class Body:
     """A report body rendered once: HTML plus what lists and feeds need from it.
 
-    The HTML may live in a file of the build cache (`html_file`) until a page needs it, so a
-    rebuild that renders few pages reads few bodies.
+    The HTML may live in a file of the build cache (`html_file`, at `html_span`) until a page
+    needs it, so a rebuild that renders few pages reads few bodies.
     """
 
     html_text: str | None
@@ -42,10 +42,11 @@ class Body:
     cjk_chars: int
     latin_words: int
     digest: str = ""  # of the HTML: changes whenever the HTML does
-    html_file: str | None = None
+    html_file: str | None = None  # where the HTML is kept, once it is
     # The body among the other reports of a printed page (see markdown.render); None when the
     # report is in no printed issue.
     nested_html: str | None = None
+    html_span: tuple[int, int] = (0, 0)  # (offset, length) of the HTML's UTF-8 bytes in html_file
 
     @classmethod
     def of(cls, html: str, **fields: object) -> "Body":
@@ -55,24 +56,26 @@ class Body:
     def html(self) -> str:
         if self.html_text is None:
             assert self.html_file is not None
-            object.__setattr__(self, "html_text", Path(self.html_file).read_text(encoding="utf-8"))
+            offset, length = self.html_span
+            with open(self.html_file, "rb") as handle:
+                handle.seek(offset)
+                text = handle.read(length).decode("utf-8")
+            object.__setattr__(self, "html_text", text)  # read once; it stays where it is kept
         return self.html_text  # type: ignore[return-value]
 
     def with_html(self, html: str, nested_html: object = "unchanged") -> "Body":
         """This body with other HTML (and, if given, another nested HTML)."""
         nested = self.nested_html if nested_html == "unchanged" else nested_html
-        return replace(self, html_text=html, html_file=None, nested_html=nested,
+        return replace(self, html_text=html, html_file=None, html_span=(0, 0), nested_html=nested,
                        digest=hashlib.blake2b(html.encode(), digest_size=16).hexdigest())
 
-    def stored(self, folder: Path) -> "Body":
-        """This body with its HTML in a file under `folder` (written once) instead of in memory."""
-        path = folder / self.digest[:2] / f"{self.digest}.html"
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            partial = path.with_suffix(".part")
-            partial.write_text(self.html, encoding="utf-8")
-            partial.replace(path)
-        return replace(self, html_text=None, html_file=str(path))
+    def stored(self, put: Callable[[str, str], tuple[str, int, int]]) -> "Body":
+        """This body with its HTML kept by `put` (digest, HTML → file, offset, length), not in
+        memory; a body kept already stays where it is."""
+        if self.html_file is not None:
+            return self if self.html_text is None else replace(self, html_text=None)
+        path, offset, length = put(self.digest, self.html)
+        return replace(self, html_text=None, html_file=path, html_span=(offset, length))
 
     @property
     def reading_minutes(self) -> int:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 CACHE_DIR = ".bulletin-cache"
-FORMAT = 4  # of the files below: bumped whenever what they hold changes shape
+FORMAT = 5  # of the files below: bumped whenever what they hold changes shape
 _READ_ERRORS = (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError,
                 KeyError, IndexError)
 
@@ -81,6 +81,32 @@ def walk_stats(top: Path) -> Iterator[tuple[str, os.stat_result]]:
                     continue
 
 
+class Pack:
+    """Report bodies appended to one new file of a folder, each read back by offset and length:
+    one file written per build instead of one per body."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.path: str | None = None
+        self.handle: Any = None
+        self.placed: dict[str, tuple[str, int, int]] = {}
+
+    def put(self, digest: str, text: str) -> tuple[str, int, int]:
+        if digest not in self.placed:
+            if self.handle is None:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                self.path = str(self.folder / f"{secrets.token_hex(8)}.pack")
+                self.handle = open(self.path, "wb")
+            data = text.encode("utf-8")
+            self.placed[digest] = (self.path, self.handle.tell(), len(data))  # type: ignore[assignment]
+            self.handle.write(data)
+        return self.placed[digest]
+
+    def close(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
+
+
 class Store:
     """The files above for one site and one output folder."""
 
@@ -126,7 +152,7 @@ class Store:
     def load(self, state: tuple[str, int] | None) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
         """The state and its journal records, when they are the ones `state` = (token, journal
         length) names."""
-        if state is None or not self.bodies.is_dir():  # the bodies it names are gone
+        if state is None:
             return None
         token, length = state
         try:

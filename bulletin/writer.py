@@ -107,7 +107,7 @@ class Output:
         self.staging = self.target.parent / f".{self.target.name}.staging"
         self.previous = previous if previous is not None and self.target.is_dir() else None
         self.written: dict[str, str] = {}  # output path → what produced it
-        self.staged: list[str] = []  # in patch mode: files to move into the output
+        self.staged: list[str] = []  # in patch mode: files to move into the output, staged by their number here
         self._dirs: set[str] = set()
 
     @property
@@ -142,17 +142,22 @@ class Output:
         self.written[rel] = source
 
     def place(self, rel: str, source: str) -> Path:
-        """Claim `rel` for a file that someone else (a worker process) writes; its staged path."""
-        return self._place(rel, source)
+        """Claim `rel` for a file that someone else (a worker process) writes; its staged path,
+        whose folder the writer makes (in a full build; a patch stages files flat)."""
+        if self.patching:
+            return self._place(rel, source)
+        self._claim(rel, source)
+        return self.staging / rel
 
     def _place(self, rel: str, source: str) -> Path:
         self._claim(rel, source)
+        if self.patching:  # staged flat, by number: no folders to make and remove again
+            self.staged.append(rel)
+            return self.staging / str(len(self.staged) - 1)
         parent = str(PurePosixPath(rel).parent)
         if parent not in self._dirs:
             (self.staging / parent).mkdir(parents=True, exist_ok=True)
             self._dirs.add(parent)
-        if self.patching:
-            self.staged.append(rel)
         return self.staging / rel
 
     def _unchanged(self, rel: str, source: str) -> bool:
@@ -218,8 +223,7 @@ class Output:
             if path.is_file():
                 rel = path.relative_to(self.staging).as_posix()
                 self.written[rel] = source
-                if self.patching:
-                    self.staged.append(rel)
+                assert not self.patching, "a patch stages its files by number"
 
     def keep_folder(self, folder: str, source: str) -> bool:
         """Carry a folder of the previous output over unchanged; False if there is none."""
@@ -298,11 +302,15 @@ class Output:
     def _replay(self) -> None:
         """Carry out a patch journal; safe to run again after an interruption."""
         journal = json.loads((self.staging / JOURNAL).read_text(encoding="utf-8"))
-        for rel in journal["move"]:
-            staged = self.staging / rel
-            if staged.exists():
-                (self.target / rel).parent.mkdir(parents=True, exist_ok=True)
-                os.replace(staged, self.target / rel)
+        staging, target = os.path.join(self.staging, ""), os.path.join(self.target, "")
+        for number, rel in enumerate(journal["move"]):
+            staged = staging + str(number)
+            try:
+                os.replace(staged, target + rel)
+            except FileNotFoundError:  # a new folder, or moved already by an interrupted replay
+                if os.path.lexists(staged):
+                    os.makedirs(os.path.dirname(target + rel), exist_ok=True)
+                    os.replace(staged, target + rel)
         for rel in journal["delete"]:
             path = self.target / rel
             if path.is_file() or path.is_symlink():

@@ -104,3 +104,34 @@ def test_allowed_html_is_kept_and_trusted_sites_keep_everything() -> None:
 def test_links_and_images_are_found_with_their_file_lines() -> None:
     body = render("第一行\n\n[前文](../a.md)\n\n![图](p.png)\n", first_line=6)
     assert [(l.target, l.line, l.is_image) for l in body.links] == [("../a.md", 8, False), ("p.png", 10, True)]
+
+
+def _commonmark_sources() -> list[str]:
+    import json
+
+    from tests.conftest import FIXTURES
+
+    cases = json.loads((FIXTURES / "cjk-friendly/commonmark.json").read_text(encoding="utf-8"))
+    return [case["markdown"] for case in cases]
+
+
+def test_texts_without_a_setext_underline_parse_the_same_without_the_setext_rule() -> None:
+    """The renderer skips the setext rule for texts with no line that could underline a
+    heading; on every CommonMark example and every report it must give the same HTML."""
+    from pathlib import Path
+
+    from bulletin.markdown import parser, parser_for
+    from tests.conftest import REPO
+
+    sources = _commonmark_sources() + [p.read_text(encoding="utf-8") for p in sorted(Path(REPO, "content").rglob("*.md"))]
+    sources += ["标题\n===\n", "标题\n  ---  \n", "> 引文\n> ---\n", "- 项目\n\n  正文\n  ---\n", "段落\n-\n"]
+    pruned = 0
+    for source in sources:
+        full = parser(setext=True).render(source)
+        assert parser_for(source).render(source) == full, source
+        if parser_for(source) is not parser(setext=True):
+            pruned += 1
+            assert parser(setext=False).render(source) == full, source
+    assert pruned > len(sources) / 2  # the shortcut is taken for most texts
+    # And a text with an underline keeps its setext heading.
+    assert "<h1>标题</h1>" in parser_for("标题\n===\n").render("标题\n===\n")
