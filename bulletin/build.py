@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterator, Mapping
 from html import escape
 
 import posixpath
@@ -20,7 +21,7 @@ from markupsafe import Markup
 
 from bulletin import __version__, feeds, pages, search, slugs, state, urls
 from bulletin.config import BUILTIN_THEMES, CONFIG_NAME, SiteConfig, load_config
-from bulletin.content import Report, config_key, load_reports, parse_file, stat_key
+from bulletin.content import EarlyParse, Report, config_key, load_reports, parse_file, stat_key
 from bulletin.frontmatter import ZoneIndex
 from bulletin.markdown import RENDERER_VERSION, local_path
 from bulletin.errors import BuildError, Problem
@@ -98,6 +99,7 @@ class Builder:
         self._problems: dict[str, list[Problem]] = {}  # source → what its parse noted, if anything
         self._records: list[dict] = []  # what rebuilds since the last full build changed in the state
         self._stats: dict[str, tuple[int, int, int]] | None = None  # of the report files, as this build found them
+        self._early: EarlyParse | None = None
         self.store = state.Store(self.root, self.output, _STATE_VERSION)
 
     def load(self, warnings: list[Problem] | None = None) -> Site:
@@ -105,7 +107,7 @@ class Builder:
         self.config = config = load_config(self.root)
         now = self.options.now or datetime.now(timezone.utc)
         reports, held_back, problems = load_reports(config, drafts=self.options.drafts, future=self.options.future,
-                                                    now=now, cache=self.cache, stats=self._stats)
+                                                    now=now, cache=self.cache, stats=self._stats, early=self._early)
         # The first moment a report held back for its date becomes due (and the site changes).
         due = [r.meta.date for r in held_back if r.meta.date > now and (self.options.drafts or not r.meta.draft)]
         self._next_due = min(due) if due else None
@@ -124,7 +126,12 @@ class Builder:
 
     def build(self, warnings: list[Problem] | None = None, progress: bool = False) -> BuildReport:
         with _no_cycle_collection():
-            return self._build(warnings, progress)
+            try:
+                return self._build(warnings, progress)
+            finally:
+                if self._early is not None:
+                    self._early.close()
+                    self._early = None
 
     def _build(self, warnings: list[Problem] | None, progress: bool) -> BuildReport:
         started = time.perf_counter()
@@ -142,6 +149,11 @@ class Builder:
                     warnings.extend(known)
                 return replace(report, seconds=time.perf_counter() - started, steps=(), rendered=0, reused=True, patched=0)
             self._stats = inputs.content
+            if saved is not None:  # parse what changed meanwhile, in another process
+                changed = [rel for rel, key in inputs.content.items()
+                           if rel.endswith(".md") and saved["inputs"].content.get(rel) != key]
+                if 0 < len(changed) <= self.EARLY_LIMIT:
+                    self._early = EarlyParse(self.root, changed, inputs.content)
             self._load_state(saved, reports=False)
             patched = self._patch(inputs, saved, warnings, started)
             if patched is not None:
@@ -162,7 +174,8 @@ class Builder:
             page_count, feed_count, memo = render(site, out, progress, self.memo)
             if isinstance(out, Output):
                 reindex = self._search_index(site, out, memo)
-                foreign = out.keep_foreign(written_before, saved.get("folders") if saved and out.patching else None)
+                seen = self.store.folders() if saved and out.patching else None
+                foreign = out.keep_foreign(written_before, seen)
                 if foreign and warnings is not None:
                     shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
                     warnings.append(Problem(f"kept {len(foreign)} file{'s' if len(foreign) > 1 else ''} in the output that bulletin did not write: {shown}",
@@ -182,8 +195,9 @@ class Builder:
             self.store.save_manifest(set(out.written))
             self._site = site
             kept = self._save_state()
-            self.store.save_inputs(inputs, kept, report=result, warnings=noted, due=self._next_due,
-                                   folders=Folders.of(self.output, out.written, foreign))
+            self.store.save_folders(seen.after(self.output, [*out.staged, *out.gone, *foreign], foreign) if seen is not None
+                                    else Folders.of(self.output, out.written, foreign))
+            self.store.save_inputs(inputs, kept, report=result, warnings=noted, due=self._next_due)
         if isinstance(out, MemoryOutput):
             self.files = out.files
         return result
@@ -213,6 +227,7 @@ class Builder:
     # them are looked at. Anything else (a report added, moved or renamed, front-matter edited,
     # a template or the config changed, a problem found) takes the full path, which is exact.
     PATCH_LIMIT = 200  # more changed files than this parse faster in parallel on the full path
+    EARLY_LIMIT = 32  # at most this many changed reports are parsed early (see content.EarlyParse)
 
     def _patch(self, inputs: state.Inputs, saved: dict | None, warnings: list[Problem] | None,
                started: float) -> BuildReport | None:
@@ -235,13 +250,18 @@ class Builder:
         zones = ZoneIndex(config.zones)
         fresh: dict[str, tuple] = {}
         bodies: dict[str, Body] = {}
+        early = self._early.results(setting) if self._early is not None else {}
         for rel in changed:
             article = by_source.get(rel)
             if article is None:
                 return None  # not a published report (a draft, an attachment, a broken file)
             problems = self._problems.get(rel, [])
-            _seed_heading_slugs(article.body)
-            parsed, new_problems = parse_file(rel, config, zones)
+            if rel in early and early[rel][0] == inputs.content[rel]:
+                done, new_problems = early[rel][1]
+                parsed = (done.meta, done.body) if done is not None else None
+            else:
+                _seed_heading_slugs(article.body)
+                parsed, new_problems = parse_file(rel, config, zones)
             if parsed is None or parsed[0] != article.meta or new_problems != problems:
                 return None
             report = Report(rel, article.meta, parsed[1], article.slug)
@@ -284,7 +304,8 @@ class Builder:
                 "cache": reports, "bodies": stored, "files": [pack.path] if pack.path else [],
                 "pages": {p: current.pages[p] for p in current.pages if memo.pages.get(p) != current.pages[p]},
                 "deps": {p: current.deps[p] for p in current.deps if memo.deps.get(p) != current.deps[p]},
-                "entries": {k: v for k, v in current.entries.items() if k not in memo.entries},
+                "entries": {current.entry_keys[a.url]: current.entries[current.entry_keys[a.url]]
+                            for a in site.articles if a.source in fresh},
                 "entry_keys": {a.url: current.entry_keys[a.url] for a in site.articles if a.source in fresh},
             })
         finished = time.perf_counter()
@@ -292,9 +313,9 @@ class Builder:
                          steps=(("read and check", loaded - started), ("render and write", finished - loaded)))
         if warnings is not None:
             warnings.extend(saved["warnings"])
-        folders = saved.get("folders")
-        self.store.save_inputs(inputs, kept, report=result, warnings=saved["warnings"], due=saved.get("due"),
-                               folders=folders.after(self.output, out.staged) if folders is not None else None)
+        # The output's folders file stays as the last full build left it: the folders this
+        # patch wrote into have moved on since, so the next full build reads them again.
+        self.store.save_inputs(inputs, kept, report=result, warnings=saved["warnings"], due=saved.get("due"))
         return result
 
     # What a later `bulletin build` may reuse (see bulletin.state).
@@ -312,6 +333,7 @@ class Builder:
                 return  # the files holding the bodies are gone
             self._records = records
             self.memo, self._site, self._problems = base["memo"], base["site"], base["problems"]
+            slugs.seed(base["slugs"])  # names, tags and titles whose pinyin was looked up before
             bodies: dict[str, Body] = {}
             for record in self._records:
                 self._problems.update({rel: found for rel, (_, (_, found)) in record["cache"].items()})
@@ -379,7 +401,7 @@ class Builder:
                 held = (report is not None and article is not None and article.meta is report.meta
                         and article.body is report.body and article.slug == report.slug)
                 reports[rel] = (key, _IN_SITE if held else report, found)
-            kept_state = self.store.save(reports, memo=self.memo, site=site, problems=problems)
+            kept_state = self.store.save(reports, memo=self.memo, site=site, problems=problems, slugs=slugs.known())
             now_used = {b.html_file for b in stored.values()}
             for entry in (os.scandir(self.store.bodies) if self.store.bodies.is_dir() else ()):
                 if entry.path not in now_used and entry.is_file():
@@ -506,19 +528,26 @@ def render(site: Site, out: Output | MemoryOutput, progress: bool = False, memo:
         # Everything else stays as it was.
         current.pages, current.deps = dict(previous.pages), dict(previous.deps)
     track = isinstance(out, Output)  # what each page depends on, for the next build's `changed`
-    entries: dict[str, Markup] = {}
-    for article in site.articles:
-        if changed is not None and article.source not in changed:
-            key = previous.entry_keys[article.url]
-            html = previous.entries[key]
-        else:
+    entries: Mapping[str, Markup]
+    if changed is None:
+        entries = {}
+        for article in site.articles:
             key = fingerprint(everything, article)
             html = previous.entries.get(key)
             if html is None:
                 html = theme.render("partials/entry.html", article=article, **common)
-        current.entries[key] = html
-        current.entry_keys[article.url] = key
-        entries[article.url] = Entry(html, key, article.source)
+            current.entries[key] = html
+            current.entry_keys[article.url] = key
+            entries[article.url] = Entry(html, key, article.source)
+    else:  # the other entries are as they were: made when a page needs them
+        current.entries, current.entry_keys = previous.entries, dict(previous.entry_keys)
+        entries = _Entries(current, {a.url: a.source for a in site.articles})
+        for article in site.articles:
+            if article.source in changed:
+                key = fingerprint(everything, article)
+                if key not in current.entries:
+                    current.entries[key] = theme.render("partials/entry.html", article=article, **common)
+                current.entry_keys[article.url] = key
     page_count = 0
     sitemap: list[tuple[str, datetime | None]] = []
     only = None
@@ -587,6 +616,23 @@ def render(site: Site, out: Output | MemoryOutput, progress: bool = False, memo:
         for done in workers:
             done.result()  # raises the first BuildError of a worker, with its problems
     return page_count, feed_count, current
+
+
+class _Entries(Mapping[str, Markup]):
+    """Article URL → its list entry, from a memo's entries, made when asked for."""
+
+    def __init__(self, memo: Memo, sources: dict[str, str]):
+        self.memo, self.sources = memo, sources
+
+    def __getitem__(self, url: str) -> Markup:
+        key = self.memo.entry_keys[url]
+        return Entry(self.memo.entries[key], key, self.sources[url])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.sources)
+
+    def __len__(self) -> int:
+        return len(self.sources)
 
 
 PARALLEL_PAGES = 400  # below this many reports, starting workers costs more than it saves

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
+import select
+import signal
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -162,7 +166,7 @@ def config_key(config: SiteConfig) -> str:
 
 def load_reports(config: SiteConfig, *, drafts: bool, future: bool, now: datetime,
                  cache: ParseCache | None = None, stats: dict[str, tuple[int, int, int]] | None = None,
-                 ) -> tuple[list[Report], list[Report], list[Problem]]:
+                 early: "EarlyParse | None" = None) -> tuple[list[Report], list[Report], list[Problem]]:
     """(reports to publish, drafts and future reports left out, problems of files that could not
     be read). `cache` keeps parsed files between builds of one process: a file
     is parsed again only when its size, time or inode changed. `stats`: those of the files, if
@@ -174,6 +178,11 @@ def load_reports(config: SiteConfig, *, drafts: bool, future: bool, now: datetim
     stats = stats or {}
     keys = {rel: (stats.get(rel) or stat_key(config.root / rel), setting) for rel in sources}
     todo = [rel for rel in sources if rel not in cache or cache[rel][0] != keys[rel]]
+    if early is not None:  # parsed already, in another process, while this one was busy
+        done = early.results(setting)
+        for rel in [rel for rel in todo if rel in done and done[rel][0] == keys[rel][0]]:
+            cache[rel] = (keys[rel], done[rel][1])
+            todo.remove(rel)
     if len(todo) >= PARALLEL_THRESHOLD and (os.cpu_count() or 1) > 1:
         from concurrent.futures import ProcessPoolExecutor
         from multiprocessing import get_context
@@ -196,3 +205,71 @@ def load_reports(config: SiteConfig, *, drafts: bool, future: bool, now: datetim
             shown = (drafts or not report.meta.draft) and (future or report.meta.date <= now)
             (published if shown else held_back).append(report)
     return published, held_back, problems
+
+
+class EarlyParse:
+    """Reports parsed in a forked process while this one does other work (loads the last
+    build's state): a rebuild after an edit need not wait for Markdown and pinyin after that.
+
+    Results count only for files whose size, time and inode, and for a config whose settings,
+    are still the ones they were parsed with; anything amiss and the caller parses itself.
+    """
+
+    WAIT = 60.0  # seconds: a child that takes longer is given up on
+
+    def __init__(self, root: Path, sources: list[str], stats: dict[str, tuple[int, int, int]]):
+        self._results: dict[str, tuple[tuple[int, int, int], tuple[Report | None, list[Problem]]]] | None = None
+        self._setting: str | None = None
+        self.pid = 0
+        reading, writing = os.pipe()
+        try:
+            self.pid = os.fork()
+        except OSError:
+            os.close(reading)
+            os.close(writing)
+            self._results = {}
+            return
+        if self.pid == 0:  # the child: parse, send, and leave without running anything else
+            os.close(reading)
+            code = 1
+            try:
+                from bulletin.config import load_config
+
+                config = load_config(root)
+                zones = ZoneIndex(config.zones)
+                data = pickle.dumps((config_key(config), {rel: (stats[rel], parse_report(rel, config, zones)) for rel in sources}),
+                                    protocol=pickle.HIGHEST_PROTOCOL)
+                with os.fdopen(writing, "wb") as out:
+                    out.write(data)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(writing)
+        self._reading = reading
+
+    def results(self, setting: str) -> dict[str, tuple[tuple[int, int, int], tuple[Report | None, list[Problem]]]]:
+        """What the child parsed (source → (stats, result)), for a config with these settings."""
+        if self._results is None:
+            self._results = {}
+            chunks = []
+            try:
+                deadline = time.monotonic() + self.WAIT
+                while True:
+                    ready, _, _ = select.select([self._reading], [], [], max(0.0, deadline - time.monotonic()))
+                    if not ready:
+                        os.kill(self.pid, signal.SIGKILL)
+                        break
+                    chunk = os.read(self._reading, 1 << 20)
+                    if not chunk:
+                        break
+                    chunks.append(chunk)
+                os.waitpid(self.pid, 0)
+                self._setting, self._results = pickle.loads(b"".join(chunks))
+            except Exception:  # the child failed or said nothing: parse here instead
+                self._results = {}
+            finally:
+                os.close(self._reading)
+        return self._results if self._setting == setting else {}
+
+    def close(self) -> None:
+        self.results("")

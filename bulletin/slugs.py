@@ -16,6 +16,7 @@ SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 _known: dict[str, str] = {}  # text → slug (at MAX_LENGTH), known without asking pypinyin
+_KNOWN_LIMIT = 100_000
 
 
 def seed(slugs: dict[str, str]) -> None:
@@ -24,11 +25,21 @@ def seed(slugs: dict[str, str]) -> None:
     _known.update(slugs)
 
 
+def known() -> dict[str, str]:
+    """The slugs this process has made or been given, for a later build to seed."""
+    return dict(_known)
+
+
 def slugify(text: str, max_length: int = MAX_LENGTH) -> str:
     """Lower-case ASCII words joined by hyphens; empty when the text has no letters or digits."""
-    if max_length == MAX_LENGTH and text in _known:
-        return _known[text]
-    return _slugify(text, max_length)
+    if max_length != MAX_LENGTH:
+        return _slugify(text, max_length)
+    slug = _known.get(text)
+    if slug is None:
+        slug = _slugify(text, max_length)
+        if len(_known) < _KNOWN_LIMIT:
+            _known[text] = slug
+    return slug
 
 
 @lru_cache(maxsize=65536)

@@ -9,7 +9,9 @@
   needs them), which only a full build reads.
 - The journal: what rebuilds that changed only some reports' bodies changed in the state,
   appended instead of writing the whole state again; a full build starts a new state.
-- The manifest: every file the last build wrote into the output folder.
+- The manifest: every file the last build wrote into the output folder; and the output's
+  folders with their times, so that a full build need not read the whole output to find files
+  someone else put there.
 
 Each is kept per output folder, so two output folders of one site do not mix.
 """
@@ -26,7 +28,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 CACHE_DIR = ".bulletin-cache"
-FORMAT = 5  # of the files below: bumped whenever what they hold changes shape
+FORMAT = 6  # of the files below: bumped whenever what they hold changes shape
 _READ_ERRORS = (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError,
                 KeyError, IndexError)
 
@@ -118,6 +120,7 @@ class Store:
         self.reports_path = self.folder / f"reports-{key}.pickle"
         self.inputs_path = self.folder / f"inputs-{key}.pickle"
         self.manifest_path = self.folder / f"written-{key}.txt"
+        self.folders_path = self.folder / f"folders-{key}.pickle"
         self.bodies = self.folder / f"bodies-{key}"  # each state cleans up its own
         self.version = (FORMAT, version, str(output))
 
@@ -208,6 +211,22 @@ class Store:
         except OSError:
             return None
         return token, end
+
+    # --- the output's folders ---------------------------------------------------------------
+    def folders(self) -> Any:
+        """The output's folders as the last full build left them (writer.Folders), if known."""
+        try:
+            with open(self.folders_path, "rb") as handle:
+                return pickle.load(handle)
+        except _READ_ERRORS:
+            return None
+
+    def save_folders(self, folders: Any) -> None:
+        try:
+            with open(self.folders_path, "wb") as handle:
+                pickle.dump(folders, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        except OSError:
+            pass  # the next build reads the whole output instead
 
     # --- the manifest ----------------------------------------------------------------------
     def manifest(self) -> set[str] | None:

@@ -80,16 +80,21 @@ class Folders:
                 continue
         return cls(times, tuple(sorted(foreign)))
 
-    def after(self, target: Path, changed: Iterable[str]) -> "Folders":
-        """The same, once the files `changed` were written (their folders' times move)."""
-        times = dict(self.times)
+    def after(self, target: Path, changed: Iterable[str], foreign: Iterable[str]) -> "Folders":
+        """The same, once the files `changed` were written or removed (the times of their
+        folders, and of any folder made or removed for them, move), with these foreign files."""
+        names = {""}
         for rel in changed:
-            name = rel.rsplit("/", 1)[0] if "/" in rel else ""
+            parts = rel.split("/")[:-1]
+            for n in range(1, len(parts) + 1):
+                names.add("/".join(parts[:n]))
+        times = dict(self.times)
+        for name in names:
             try:
                 times[name] = os.stat(os.path.join(target, name)).st_mtime_ns
             except OSError:
                 times.pop(name, None)
-        return Folders(times, self.foreign)
+        return Folders(times, tuple(sorted(foreign)))
 
 
 class Output:
@@ -108,6 +113,7 @@ class Output:
         self.previous = previous if previous is not None and self.target.is_dir() else None
         self.written: dict[str, str] = {}  # output path → what produced it
         self.staged: list[str] = []  # in patch mode: files to move into the output, staged by their number here
+        self.gone: list[str] = []  # in patch mode: files of the last build removed by this one
         self._dirs: set[str] = set()
 
     @property
@@ -131,8 +137,7 @@ class Output:
             shutil.rmtree(self.staging, ignore_errors=True)
 
     def _claim(self, rel: str, source: str) -> None:
-        path = PurePosixPath(rel)
-        if path.is_absolute() or ".." in path.parts or not path.parts or rel.endswith("/"):
+        if not rel or rel.startswith("/") or rel.endswith("/") or ".." in rel.split("/") or rel.strip("/.") == "":
             raise BuildError([Problem(f"refusing to write '{rel}': it is outside the output folder", source)])
         if rel in self.written:
             raise BuildError(
@@ -292,7 +297,7 @@ class Output:
     def commit(self) -> None:
         if self.patching:
             assert self.previous is not None
-            gone = sorted(self.previous - set(self.written))
+            gone = self.gone = sorted(self.previous - set(self.written))
             journal = {"move": self.staged, "delete": gone}
             (self.staging / JOURNAL).write_text(json.dumps(journal, ensure_ascii=False), encoding="utf-8")
             self._replay()

@@ -233,3 +233,41 @@ def test_pages_that_do_not_show_an_edited_report_are_not_looked_at(tmp_path: Pat
     assert rewritten and all("新增的一句话" in (output / p).read_text(encoding="utf-8") for p in rewritten), rewritten
     build(site, tmp_path / "cold")
     assert snapshot(output) == snapshot(tmp_path / "cold")
+
+
+def test_rebuilds_by_the_command_after_edits_and_additions_equal_cold_builds(site_copy: Path, tmp_path: Path) -> None:
+    """The command parses changed reports in a process of its own while it loads the last
+    build's state; what it builds must not differ from a cold build."""
+    output = tmp_path / "out"
+    _cold(site_copy, output)
+    steps: list[Callable[[Path], None]] = [
+        lambda s: _append(s / "content/2021/qingdao.md", "\n## 又一个新的小标题\n\n新段落。\n"),
+        EDITS["add a report"],
+        lambda s: (_append(s / "content/2021/new.md", "\n补充。\n"), _edit(s / "content/2021/guiyang.md", "179.65亿元", "179.66亿元")),
+        EDITS["change the tags"],
+    ]
+    for number, step in enumerate(steps):
+        step(site_copy)
+        assert _cold(site_copy, output) == _cold(site_copy, tmp_path / f"cold-{number}"), number
+
+
+def test_bodies_kept_by_many_rebuilds_are_gathered_into_one_file(tmp_path: Path) -> None:
+    from tests.test_safety import _large_site
+
+    site = _large_site(tmp_path, 40)
+    (site / "bulletin.yaml").write_text((site / "bulletin.yaml").read_text(encoding="utf-8") + "search: false\n", encoding="utf-8")
+    output = tmp_path / "out"
+    build(site, output)
+    packs = Builder(site, output).store.bodies
+    for n in range(20):  # each text edit keeps the new body in a file of its own
+        _append(site / f"content/{n}.md", f"\n第{n}次补充。\n")
+        assert Builder(site, output).build().patched == 1
+    assert len(list(packs.iterdir())) == 21
+    _append(site / "content/0.md", "\n再次补充。\n")
+    (site / "content/39.md").unlink()  # a full build
+    Builder(site, output).build()
+    assert len(list(packs.iterdir())) == 1
+    _append(site / "content/1.md", "\n最后一次。\n")
+    assert Builder(site, output).build().patched == 1
+    assert len(list(packs.iterdir())) == 2
+    assert snapshot(output) == _cold(site, tmp_path / "cold")
