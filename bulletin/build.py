@@ -153,7 +153,8 @@ class Builder:
                 changed = [rel for rel, key in inputs.content.items()
                            if rel.endswith(".md") and saved["inputs"].content.get(rel) != key]
                 if 0 < len(changed) <= self.EARLY_LIMIT:
-                    self._early = EarlyParse(self.root, changed, inputs.content)
+                    known = self.store.slugs_path
+                    self._early = EarlyParse(self.root, changed, inputs.content, known if known.exists() else None)
             self._load_state(saved, reports=False)
             patched = self._patch(inputs, saved, warnings, started)
             if patched is not None:
@@ -328,12 +329,11 @@ class Builder:
             if loaded is None:
                 return  # no state, or one from another version: build from scratch
             base, records = loaded
-            files = {a.body.html_file for a in base["site"].articles} | {f for r in records for f in r["files"]}
+            files = {*base["files"], *(f for r in records for f in r["files"])}
             if not all(os.path.exists(f) for f in files if f is not None):
                 return  # the files holding the bodies are gone
             self._records = records
             self.memo, self._site, self._problems = base["memo"], base["site"], base["problems"]
-            slugs.seed(base["slugs"])  # names, tags and titles whose pinyin was looked up before
             bodies: dict[str, Body] = {}
             for record in self._records:
                 self._problems.update({rel: found for rel, (_, (_, found)) in record["cache"].items()})
@@ -344,6 +344,7 @@ class Builder:
                 bodies.update(record["bodies"])
             replace_bodies(self._site, bodies)
         if reports:
+            slugs.seed(self.store.slugs())  # names, tags and titles whose pinyin was looked up before
             kept = self.store.load_reports(saved["state"])
             if kept is None:  # the reports are gone: parse every file again, render what changed
                 return
@@ -401,8 +402,9 @@ class Builder:
                 held = (report is not None and article is not None and article.meta is report.meta
                         and article.body is report.body and article.slug == report.slug)
                 reports[rel] = (key, _IN_SITE if held else report, found)
-            kept_state = self.store.save(reports, memo=self.memo, site=site, problems=problems, slugs=slugs.known())
             now_used = {b.html_file for b in stored.values()}
+            kept_state = self.store.save(reports, memo=self.memo, site=site, problems=problems, files=sorted(now_used))
+            self.store.save_slugs(slugs.known())
             for entry in (os.scandir(self.store.bodies) if self.store.bodies.is_dir() else ()):
                 if entry.path not in now_used and entry.is_file():
                     os.unlink(entry.path)

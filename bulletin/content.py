@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from bulletin import markdown
+from bulletin import markdown, slugs
 from bulletin.config import SiteConfig
 from bulletin.errors import BuildError, Problem
 from bulletin.frontmatter import ZoneIndex, parse_meta, split
@@ -142,9 +142,10 @@ def _init_worker(config: SiteConfig) -> None:
     _worker = (config, ZoneIndex(config.zones))
 
 
-def _parse_in_worker(rel: str) -> tuple[Report | None, list[Problem]]:
+def _parse_in_worker(rel: str) -> tuple[tuple[Report | None, list[Problem]], dict[str, str]]:
+    """A report parsed, and the pinyin slugs looked up for it, for later builds to reuse."""
     assert _worker is not None
-    return parse_report(rel, *_worker)
+    return parse_report(rel, *_worker), slugs.take_learned()
 
 
 ParseCache = dict  # source → ((stat key, config key), (Report | None, problems))
@@ -188,7 +189,10 @@ def load_reports(config: SiteConfig, *, drafts: bool, future: bool, now: datetim
         from multiprocessing import get_context
 
         with ProcessPoolExecutor(os.cpu_count(), get_context("fork"), _init_worker, (config,)) as pool:
-            fresh = list(pool.map(_parse_in_worker, todo, chunksize=64))
+            fresh = []
+            for result, learned in pool.map(_parse_in_worker, todo, chunksize=64):
+                fresh.append(result)
+                slugs.seed(learned)
     else:
         zones = ZoneIndex(config.zones)
         fresh = [parse_report(rel, config, zones) for rel in todo]
@@ -217,7 +221,7 @@ class EarlyParse:
 
     WAIT = 60.0  # seconds: a child that takes longer is given up on
 
-    def __init__(self, root: Path, sources: list[str], stats: dict[str, tuple[int, int, int]]):
+    def __init__(self, root: Path, sources: list[str], stats: dict[str, tuple[int, int, int]], known: Path | None = None):
         self._results: dict[str, tuple[tuple[int, int, int], tuple[Report | None, list[Problem]]]] | None = None
         self._setting: str | None = None
         self.pid = 0
@@ -237,6 +241,9 @@ class EarlyParse:
 
                 config = load_config(root)
                 zones = ZoneIndex(config.zones)
+                if known is not None:  # pinyin looked up before: most edits need no dictionary
+                    with open(known, "rb") as handle:
+                        slugs.seed(pickle.load(handle))
                 data = pickle.dumps((config_key(config), {rel: (stats[rel], parse_report(rel, config, zones)) for rel in sources}),
                                     protocol=pickle.HIGHEST_PROTOCOL)
                 with os.fdopen(writing, "wb") as out:

@@ -147,8 +147,9 @@ def replace_bodies(site: Site, bodies: Mapping[str, Body], forget_fingerprints: 
     are dropped, unless the bodies are the same ones kept elsewhere."""
     if not bodies:
         return
-    changed = [a for a in site.articles if a.source in bodies]
+    changed = [a for a in site.articles if a.source in bodies and bodies[a.source] is not a.body]
     for article in changed:
+        article.changed()
         object.__setattr__(article, "body", bodies[article.source])  # frozen for templates, not for this
     if forget_fingerprints:
         for record in (*changed, *holders(site, changed)):

@@ -14,16 +14,15 @@ from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 from typing import Callable, Sequence
 
-import nh3
-from markdown_it import MarkdownIt
-from markdown_it.rules_core import StateCore
-from markdown_it.token import Token
-from mdit_py_plugins.anchors import anchors_plugin
-from mdit_py_plugins.footnote import footnote_plugin
+from typing import TYPE_CHECKING
 
-from bulletin.cjk import cjk_friendly
 from bulletin.model import Body, Heading, Link
 from bulletin.slugs import slugify
+
+if TYPE_CHECKING:  # the renderer's libraries load when a report is first rendered
+    from markdown_it import MarkdownIt
+    from markdown_it.rules_core import StateCore
+    from markdown_it.token import Token
 
 # Bumped whenever the HTML this module produces changes, so cached bodies are re-rendered.
 RENDERER_VERSION = "1"
@@ -105,6 +104,12 @@ def parser_for(text: str) -> MarkdownIt:
 
 @lru_cache(maxsize=2)
 def parser(setext: bool = True) -> MarkdownIt:
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.anchors import anchors_plugin
+    from mdit_py_plugins.footnote import footnote_plugin
+
+    from bulletin.cjk import cjk_friendly
+
     md = MarkdownIt("commonmark", {"html": True, "xhtmlOut": False, "breaks": False, "typographer": False})
     if not setext:
         md.disable("lheading")
@@ -119,28 +124,37 @@ def parser(setext: bool = True) -> MarkdownIt:
     return md
 
 
-# Raw HTML from authors passes this allow-list unless the site trusts its authors.
-_ALLOWED_TAGS = (nh3.ALLOWED_TAGS | {"figure", "figcaption", "section", "video", "audio", "source", "picture", "mark", "ruby", "rt", "rp", "details", "summary"}) - {"script", "style"}
-_ALLOWED_ATTRIBUTES = {
-    **{tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()},
-    "*": {"id", "class", "lang", "title", "dir"},
-    "a": {"href", "hreflang", "rel"},
-    "img": {"src", "alt", "width", "height", "loading", "srcset", "sizes"},
-    "source": {"src", "srcset", "type", "media", "sizes"},
-    "video": {"src", "controls", "width", "height", "poster"},
-    "audio": {"src", "controls"},
-    "td": {"colspan", "rowspan", "style"},
-    "th": {"colspan", "rowspan", "style", "scope"},
-    "ol": {"start", "reversed", "type"},
-}
+@lru_cache(maxsize=1)
+def _allowed() -> tuple[set[str], dict[str, set[str]]]:
+    """The tags and attributes raw HTML from authors may keep, unless the site trusts them."""
+    import nh3
+
+    tags = (nh3.ALLOWED_TAGS | {"figure", "figcaption", "section", "video", "audio", "source", "picture", "mark", "ruby",
+                                "rt", "rp", "details", "summary"}) - {"script", "style"}
+    attributes = {
+        **{tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()},
+        "*": {"id", "class", "lang", "title", "dir"},
+        "a": {"href", "hreflang", "rel"},
+        "img": {"src", "alt", "width", "height", "loading", "srcset", "sizes"},
+        "source": {"src", "srcset", "type", "media", "sizes"},
+        "video": {"src", "controls", "width", "height", "poster"},
+        "audio": {"src", "controls"},
+        "td": {"colspan", "rowspan", "style"},
+        "th": {"colspan", "rowspan", "style", "scope"},
+        "ol": {"start", "reversed", "type"},
+    }
+    return tags, attributes
 
 
 def sanitize(html: str, attribute_filter: Callable[[str, str, str], str | None] | None = None) -> str:
     """Only the allow-listed tags and attributes of `html`; `attribute_filter` may rewrite values."""
+    import nh3
+
+    tags, attributes = _allowed()
     return nh3.clean(
         html,
-        tags=set(_ALLOWED_TAGS),
-        attributes=_ALLOWED_ATTRIBUTES,
+        tags=set(tags),
+        attributes=attributes,
         url_schemes={"http", "https", "mailto", "tel"},
         link_rel=None,
         strip_comments=True,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import pickle
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Callable
+from typing import Any, Callable
 
 from bulletin.config import SiteConfig, Zone
 
@@ -173,6 +174,37 @@ class Article:
     def sort_key(self) -> tuple[float, str]:
         """Newest first, then by URL: a total order, so output never depends on file order."""
         return (-self.meta.date.timestamp(), self.url)
+
+    # Kept between builds with its front-matter and body packed, unpacked when first read: a
+    # rebuild that loads the whole site reads few of its articles.
+    def __reduce__(self) -> tuple[Any, ...]:
+        packed = self.__dict__.get("_packed")
+        if packed is None:
+            packed = pickle.dumps({name: getattr(self, name) for name in _PACKED}, protocol=pickle.HIGHEST_PROTOCOL)
+        eager = {name: value for name, value in self.__dict__.items() if name not in _PACKED and name != "_packed"}
+        return (_unpack_article, (eager, packed))
+
+    def __getattr__(self, name: str) -> Any:  # only for what is not unpacked yet
+        packed = self.__dict__.get("_packed")
+        if packed is None or name not in _PACKED:
+            raise AttributeError(name)
+        for key, value in pickle.loads(packed).items():
+            self.__dict__.setdefault(key, value)
+        return self.__dict__[name]
+
+    def changed(self) -> None:
+        """Before a field is changed in place: its packed form no longer holds."""
+        self.meta  # every field unpacked first
+        self.__dict__.pop("_packed", None)
+
+
+_PACKED = ("meta", "body")  # the bulk of an article: the rest is small, and shared with others
+
+
+def _unpack_article(eager: dict[str, Any], packed: bytes) -> Article:
+    article = object.__new__(Article)
+    article.__dict__.update(eager, _packed=packed)
+    return article
 
 
 @dataclass(frozen=True)

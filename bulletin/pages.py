@@ -69,15 +69,15 @@ def pages(site: Site, entries: Mapping[str, Markup], only: Container[str] | None
     home_feed = site_feed(site)
     yield from _paginated(site, site.articles, urls.HOME, "index.html", "home", config.title, entries,
                           "site", (home_feed,), description=config.description, only=only)
-    zone_groups = {g.name: g for g in site.zones}
+    # One pair of feeds per zone, shared by its articles' pages (and fingerprinted once).
+    zone_feeds = {g.name: (home_feed, group_feed(site, g)) for g in site.zones}
     for article in site.articles:
         if only is not None and article.url not in only:
             continue
         older, newer = site.neighbours[article.url]
-        zone_group = zone_groups[article.zone.name]
         yield Page(
             article.url, "article.html", "article", article.title, article.source,
-            feeds=(home_feed, group_feed(site, zone_group)),
+            feeds=zone_feeds[article.zone.name],
             description=article.summary,
             context={"article": article, "older": older, "newer": newer, "related": site.related[article.url],
                      "placement": site.placements.get(article.url)},

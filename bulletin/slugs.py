@@ -25,9 +25,19 @@ def seed(slugs: dict[str, str]) -> None:
     _known.update(slugs)
 
 
+_learned: dict[str, str] = {}  # made by this process since the last take_learned()
+
+
 def known() -> dict[str, str]:
     """The slugs this process has made or been given, for a later build to seed."""
     return dict(_known)
+
+
+def take_learned() -> dict[str, str]:
+    """The slugs made since the last call (a worker process sends them to the main one)."""
+    learned = dict(_learned)
+    _learned.clear()
+    return learned
 
 
 def slugify(text: str, max_length: int = MAX_LENGTH) -> str:
@@ -38,7 +48,7 @@ def slugify(text: str, max_length: int = MAX_LENGTH) -> str:
     if slug is None:
         slug = _slugify(text, max_length)
         if len(_known) < _KNOWN_LIMIT:
-            _known[text] = slug
+            _known[text] = _learned[text] = slug
     return slug
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 CACHE_DIR = ".bulletin-cache"
-FORMAT = 6  # of the files below: bumped whenever what they hold changes shape
+FORMAT = 10  # of the files below: bumped whenever what they hold changes shape
 _READ_ERRORS = (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError,
                 KeyError, IndexError)
 
@@ -121,6 +121,7 @@ class Store:
         self.inputs_path = self.folder / f"inputs-{key}.pickle"
         self.manifest_path = self.folder / f"written-{key}.txt"
         self.folders_path = self.folder / f"folders-{key}.pickle"
+        self.slugs_path = self.folder / "slugs.pickle"  # the same for every output
         self.bodies = self.folder / f"bodies-{key}"  # each state cleans up its own
         self.version = (FORMAT, version, str(output))
 
@@ -227,6 +228,24 @@ class Store:
                 pickle.dump(folders, handle, protocol=pickle.HIGHEST_PROTOCOL)
         except OSError:
             pass  # the next build reads the whole output instead
+
+    # --- pinyin ----------------------------------------------------------------------------
+    def slugs(self) -> dict[str, str]:
+        """Text → pinyin slug, as earlier builds looked them up."""
+        try:
+            with open(self.slugs_path, "rb") as handle:
+                known = pickle.load(handle)
+        except _READ_ERRORS:
+            return {}
+        return known if isinstance(known, dict) else {}
+
+    def save_slugs(self, known: dict[str, str]) -> None:
+        try:
+            with open(self.slugs_path.with_suffix(".part"), "wb") as handle:
+                pickle.dump(known, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            self.slugs_path.with_suffix(".part").replace(self.slugs_path)
+        except OSError:
+            pass
 
     # --- the manifest ----------------------------------------------------------------------
     def manifest(self) -> set[str] | None:
