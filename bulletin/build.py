@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from bulletin import __version__, feeds, pages, search, slugs, state, urls
 from bulletin.config import BUILTIN_THEMES, CONFIG_NAME, SiteConfig, load_config
-from bulletin.content import EarlyParse, Report, config_key, load_reports, parse_file, stat_key
+from bulletin.content import EarlyParse, Report, config_key, load_reports, parse_file
 from bulletin.frontmatter import ZoneIndex
 from bulletin.markdown import RENDERER_VERSION, local_path
 from bulletin.errors import BuildError, Problem
@@ -107,7 +107,8 @@ class Builder:
         self.config = config = load_config(self.root)
         now = self.options.now or datetime.now(timezone.utc)
         reports, held_back, problems = load_reports(config, drafts=self.options.drafts, future=self.options.future,
-                                                    now=now, cache=self.cache, stats=self._stats, early=self._early)
+                                                    now=now, cache=self.cache, stats=self._stats, early=self._early,
+                                                    bodies=None if self.in_memory else self.store.bodies)
         # The first moment a report held back for its date becomes due (and the site changes).
         due = [r.meta.date for r in held_back if r.meta.date > now and (self.options.drafts or not r.meta.draft)]
         self._next_due = min(due) if due else None
@@ -273,7 +274,7 @@ class Builder:
             new = resolve_report_links(new, by_source, {}, config.path_prefix, made, noted, set())
             if made or noted or replace(new, body=article.body) != article:
                 return None
-            fresh[rel] = ((stat_key(config.root / rel), setting), (report, problems))
+            fresh[rel] = ((inputs.content[rel], setting), (report, problems))  # as found before it was read
             bodies[rel] = new.body
         theme = Theme(config, Links(config.base_url, config.path_prefix))
         if theme.reads_site:  # every page depends on every article
@@ -667,6 +668,9 @@ def _render_jobs(start: int, stop: int) -> None:
     theme, common, jobs = _shared
     for staged, previous, page in jobs[start:stop]:
         payload = theme.render(page.template, page=page, **common, **page.context).encode("utf-8")
+        body = page.context["article"].body
+        if body.html_file is not None:  # read for this page only: let it go
+            object.__setattr__(body, "html_text", None)
         os.makedirs(os.path.dirname(staged), exist_ok=True)
         write_file(Path(staged), Path(previous), payload)
 

@@ -12,9 +12,10 @@ import pickle
 import select
 import signal
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from bulletin import markdown, slugs
 from bulletin.config import SiteConfig
@@ -134,18 +135,26 @@ def parse_file(rel: str, config: SiteConfig, zones: ZoneIndex) -> tuple[tuple[Me
 
 
 # Worker-process state, set once per worker by _init_worker.
-_worker: tuple[SiteConfig, ZoneIndex] | None = None
+_worker: tuple[SiteConfig, ZoneIndex, Any] | None = None
 
 
-def _init_worker(config: SiteConfig) -> None:
+def _init_worker(config: SiteConfig, bodies: Path | None) -> None:
+    from bulletin.state import Pack
+
     global _worker
-    _worker = (config, ZoneIndex(config.zones))
+    _worker = (config, ZoneIndex(config.zones), Pack(bodies, flush=True) if bodies is not None else None)
 
 
 def _parse_in_worker(rel: str) -> tuple[tuple[Report | None, list[Problem]], dict[str, str]]:
-    """A report parsed, and the pinyin slugs looked up for it, for later builds to reuse."""
+    """A report parsed, and the pinyin slugs looked up for it, for later builds to reuse. With
+    a folder for bodies, the body's HTML is written there and not sent: the main process of a
+    large build never holds every report's HTML at once."""
     assert _worker is not None
-    return parse_report(rel, *_worker), slugs.take_learned()
+    config, zones, pack = _worker
+    report, problems = parse_report(rel, config, zones)
+    if report is not None and pack is not None:
+        report = replace(report, body=report.body.stored(pack.put))
+    return (report, problems), slugs.take_learned()
 
 
 ParseCache = dict  # source → ((stat key, config key), (Report | None, problems))
@@ -167,11 +176,13 @@ def config_key(config: SiteConfig) -> str:
 
 def load_reports(config: SiteConfig, *, drafts: bool, future: bool, now: datetime,
                  cache: ParseCache | None = None, stats: dict[str, tuple[int, int, int]] | None = None,
-                 early: "EarlyParse | None" = None) -> tuple[list[Report], list[Report], list[Problem]]:
+                 early: "EarlyParse | None" = None, bodies: Path | None = None,
+                 ) -> tuple[list[Report], list[Report], list[Problem]]:
     """(reports to publish, drafts and future reports left out, problems of files that could not
     be read). `cache` keeps parsed files between builds of one process: a file
     is parsed again only when its size, time or inode changed. `stats`: those of the files, if
-    already known."""
+    already known. `bodies`: a folder where worker processes keep the bodies they render (see
+    state.Pack), instead of sending them back."""
     found: list[Problem] = []
     sources = discover(config, found)
     cache = cache if cache is not None else {}
@@ -188,7 +199,7 @@ def load_reports(config: SiteConfig, *, drafts: bool, future: bool, now: datetim
         from concurrent.futures import ProcessPoolExecutor
         from multiprocessing import get_context
 
-        with ProcessPoolExecutor(os.cpu_count(), get_context("fork"), _init_worker, (config,)) as pool:
+        with ProcessPoolExecutor(os.cpu_count(), get_context("fork"), _init_worker, (config, bodies)) as pool:
             fresh = []
             for result, learned in pool.map(_parse_in_worker, todo, chunksize=64):
                 fresh.append(result)

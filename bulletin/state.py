@@ -87,8 +87,9 @@ class Pack:
     """Report bodies appended to one new file of a folder, each read back by offset and length:
     one file written per build instead of one per body."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, flush: bool = False):
         self.folder = folder
+        self.flush = flush  # every body on disk as soon as it is put (a worker process ends unannounced)
         self.path: str | None = None
         self.handle: Any = None
         self.placed: dict[str, tuple[str, int, int]] = {}
@@ -98,7 +99,7 @@ class Pack:
             if self.handle is None:
                 self.folder.mkdir(parents=True, exist_ok=True)
                 self.path = str(self.folder / f"{secrets.token_hex(8)}.pack")
-                self.handle = open(self.path, "wb")
+                self.handle = open(self.path, "wb", buffering=0 if self.flush else -1)
             data = text.encode("utf-8")
             self.placed[digest] = (self.path, self.handle.tell(), len(data))  # type: ignore[assignment]
             self.handle.write(data)
