@@ -561,10 +561,16 @@ def render(site: Site, out: Output | MemoryOutput, progress: bool = False, memo:
         from tqdm import tqdm
 
         todo = tqdm(todo, total=pages.count(site), desc="pages", unit=" pages", leave=False, disable=None)
-    # Report pages are the most; when there are many to render, worker processes render them
-    # while this process renders the lists and feeds.
+    # Report pages are the most; when there are many to render, worker processes fingerprint
+    # and render them while this process does the lists and feeds.
     parallel = (isinstance(out, Output) and not out.patching and (os.cpu_count() or 1) > 1
                 and len(site.articles) >= PARALLEL_PAGES)
+    workers = None
+    if parallel:
+        assert isinstance(out, Output)
+        jobs = [(path, str(out.place(path, page.source)), str(out.target / path), previous.pages.get(path), page)
+                for page in pages.article_pages(site) for path in (urls.output_path(page.url),)]
+        workers = _render_elsewhere(theme, common, everything, jobs)
     later: list[tuple[str, Page]] = []
     for page in todo:
         path = urls.output_path(page.url)
@@ -572,7 +578,7 @@ def render(site: Site, out: Output | MemoryOutput, progress: bool = False, memo:
         if page.kind != "not-found":
             article = page.context.get("article")
             sitemap.append((page.url, article.date if article else None))
-        if affected is not None and path not in affected:
+        if (affected is not None and path not in affected) or (parallel and page.kind == "article"):
             continue
         key = fingerprint(everything, page.template, page.kind, page.title, page.url, page.feeds,
                           page.description, page.context)
@@ -582,11 +588,6 @@ def render(site: Site, out: Output | MemoryOutput, progress: bool = False, memo:
         if track:  # the same fingerprint covers the same articles and groups
             known = previous.deps.get(path) if previous.pages.get(path) == key else None
             current.deps[path] = known or dependencies(page.context)
-    workers = None
-    if parallel:
-        jobs = [(str(out.place(path, page.source)), str(out.target / path), page) for path, page in later if page.kind == "article"]
-        later = [(path, page) for path, page in later if page.kind != "article"]
-        workers = _render_elsewhere(theme, common, jobs)
     for path, page in later:
         out.write(path, theme.render(page.template, page=page, **common, **page.context), page.source)
     feed_count = 0
@@ -617,7 +618,9 @@ def render(site: Site, out: Output | MemoryOutput, progress: bool = False, memo:
         copy_static(config, out)
     if workers is not None:
         for done in workers:
-            done.result()  # raises the first BuildError of a worker, with its problems
+            for path, key, used in done.result():  # raises the first BuildError of a worker, with its problems
+                current.pages[path] = key
+                current.deps[path] = used
     return page_count, feed_count, current
 
 
@@ -640,16 +643,19 @@ class _Entries(Mapping[str, Markup]):
 
 PARALLEL_PAGES = 400  # below this many reports, starting workers costs more than it saves
 # What forked page workers render: set just before they start, read in the workers.
-_shared: tuple[Theme, dict, list[tuple[str, str, Page]]] | None = None
+_shared: tuple[Theme, dict, str, list[tuple[str, str, str, str | None, Page]]] | None = None
 
 
-def _render_elsewhere(theme: Theme, common: dict, jobs: list[tuple[str, str, Page]]) -> list:  # type: ignore[type-arg]
-    """Render `jobs` (staged file, previous file, page) in worker processes; returns futures."""
+def _render_elsewhere(theme: Theme, common: dict, everything: str,  # type: ignore[type-arg]
+                      jobs: list[tuple[str, str, str, str | None, Page]]) -> list:  # type: ignore[type-arg]
+    """Fingerprint and render `jobs` (output path, staged file, previous file, previous
+    fingerprint, page) in worker processes; returns futures of [(path, fingerprint, what it
+    depends on)]."""
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
 
     global _shared
-    _shared = (theme, common, jobs)
+    _shared = (theme, common, everything, jobs)
     count = os.cpu_count() or 2
     pool = ProcessPoolExecutor(count, get_context("fork"), initializer=_quiet_worker)
     size = max(1, -(-len(jobs) // (count * 4)))
@@ -663,16 +669,24 @@ def _quiet_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _render_jobs(start: int, stop: int) -> None:
+def _render_jobs(start: int, stop: int) -> list[tuple[str, str, object]]:
     assert _shared is not None
-    theme, common, jobs = _shared
-    for staged, previous, page in jobs[start:stop]:
-        payload = theme.render(page.template, page=page, **common, **page.context).encode("utf-8")
-        body = page.context["article"].body
-        if body.html_file is not None:  # read for this page only: let it go
-            object.__setattr__(body, "html_text", None)
+    theme, common, everything, jobs = _shared
+    done = []
+    for path, staged, previous, key_before, page in jobs[start:stop]:
+        key = fingerprint(everything, page.template, page.kind, page.title, page.url, page.feeds,
+                          page.description, page.context)
         os.makedirs(os.path.dirname(staged), exist_ok=True)
-        write_file(Path(staged), Path(previous), payload)
+        if key == key_before and os.path.isfile(previous) and not os.path.islink(previous):
+            os.link(previous, staged)  # the page is as the last build left it
+        else:
+            payload = theme.render(page.template, page=page, **common, **page.context).encode("utf-8")
+            body = page.context["article"].body
+            if body.html_file is not None:  # read for this page only: let it go
+                object.__setattr__(body, "html_text", None)
+            write_file(Path(staged), Path(previous), payload)
+        done.append((path, key, dependencies(page.context)))
+    return done
 
 
 def render_sitemap(entries: list[tuple[str, datetime | None]], links: Links) -> str:

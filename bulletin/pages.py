@@ -69,19 +69,7 @@ def pages(site: Site, entries: Mapping[str, Markup], only: Container[str] | None
     home_feed = site_feed(site)
     yield from _paginated(site, site.articles, urls.HOME, "index.html", "home", config.title, entries,
                           "site", (home_feed,), description=config.description, only=only)
-    # One pair of feeds per zone, shared by its articles' pages (and fingerprinted once).
-    zone_feeds = {g.name: (home_feed, group_feed(site, g)) for g in site.zones}
-    for article in site.articles:
-        if only is not None and article.url not in only:
-            continue
-        older, newer = site.neighbours[article.url]
-        yield Page(
-            article.url, "article.html", "article", article.title, article.source,
-            feeds=zone_feeds[article.zone.name],
-            description=article.summary,
-            context={"article": article, "older": older, "newer": newer, "related": site.related[article.url],
-                     "placement": site.placements.get(article.url)},
-        )
+    yield from article_pages(site, only)
     zones_by_name = {z.name: z for z in config.zones}
     for group in site.zones:
         feed = group_feed(site, group)
@@ -112,6 +100,24 @@ def pages(site: Site, entries: Mapping[str, Markup], only: Container[str] | None
         yield Page(urls.SEARCH, "search.html", "search", "搜索", "search page", (home_feed,))
     yield from edition_pages(site)
     yield Page(urls.NOT_FOUND, "404.html", "not-found", "页面未找到", "404 page", (home_feed,))
+
+
+def article_pages(site: Site, only: Container[str] | None = None) -> Iterator[Page]:
+    """Each article's page (`only`: those with these URLs), in the order `pages` gives them."""
+    home_feed = site_feed(site)
+    # One pair of feeds per zone, shared by its articles' pages (and fingerprinted once).
+    zone_feeds = {g.name: (home_feed, group_feed(site, g)) for g in site.zones}
+    for article in site.articles:
+        if only is not None and article.url not in only:
+            continue
+        older, newer = site.neighbours[article.url]
+        yield Page(
+            article.url, "article.html", "article", article.title, article.source,
+            feeds=zone_feeds[article.zone.name],
+            description=article.summary,
+            context={"article": article, "older": older, "newer": newer, "related": site.related[article.url],
+                     "placement": site.placements.get(article.url)},
+        )
 
 
 def edition_pages(site: Site) -> Iterator[Page]:

@@ -154,10 +154,15 @@ def test_pages_rendered_by_worker_processes_are_the_same(tmp_path: Path, monkeyp
     from tests.test_safety import _large_site
 
     site = _large_site(tmp_path, 450)
-    build(site, tmp_path / "workers")  # 450 reports: report pages go to worker processes
+    workers = Builder(site, tmp_path / "workers")
+    workers.build()  # 450 reports: report pages go to worker processes
     monkeypatch.setattr(pipeline, "PARALLEL_PAGES", 10**9)
-    build(site, tmp_path / "one-process")
+    alone = Builder(site, tmp_path / "one-process")
+    alone.build()
     assert snapshot(tmp_path / "workers") == snapshot(tmp_path / "one-process")
+    # And what the workers say of each page is what this process would have said.
+    assert workers.memo.pages == alone.memo.pages and workers.memo.deps == alone.memo.deps
+    assert len(workers.memo.pages) > 450
 
 
 def _append(path: Path, text: str) -> None:
