@@ -276,3 +276,20 @@ def test_bodies_kept_by_many_rebuilds_are_gathered_into_one_file(tmp_path: Path)
     assert Builder(site, output).build().patched == 1
     assert len(list(packs.iterdir())) == 2
     assert snapshot(output) == _cold(site, tmp_path / "cold")
+
+
+def test_a_rebuild_parses_itself_when_the_early_parse_fails(site_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import bulletin.content as content
+
+    output = tmp_path / "out"
+    build(site_copy, output)
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("the forked parse fails")
+
+    monkeypatch.setattr(content, "parse_report", broken)  # the forked process inherits it
+    _append(site_copy / "content/2021/qingdao.md", "\n## 新的小标题\n\n补充。\n")
+    report = Builder(site_copy, output).build()
+    assert report.patched == 1
+    monkeypatch.undo()
+    assert snapshot(output) == _cold(site_copy, tmp_path / "cold")
