@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import os
-import re
 from contextlib import contextmanager
 import signal
 import sys
@@ -100,6 +99,7 @@ class Builder:
         self._records: list[dict] = []  # what rebuilds since the last full build changed in the state
         self._stats: dict[str, tuple[int, int, int]] | None = None  # of the report files, as this build found them
         self._early: EarlyParse | None = None
+        self._written: tuple[set[str] | None] | None = None  # the manifest, once read in this build
         self.store = state.Store(self.root, self.output, _STATE_VERSION)
 
     def load(self, warnings: list[Problem] | None = None) -> Site:
@@ -136,6 +136,7 @@ class Builder:
 
     def _build(self, warnings: list[Problem] | None, progress: bool) -> BuildReport:
         started = time.perf_counter()
+        self._written = None
         inputs = saved = None
         if not self.in_memory:
             check_output_location(self.root, self.output)
@@ -151,11 +152,9 @@ class Builder:
                 return replace(report, seconds=time.perf_counter() - started, steps=(), rendered=0, reused=True, patched=0)
             self._stats = inputs.content
             if saved is not None:  # parse what changed meanwhile, in another process
-                changed = [rel for rel, key in inputs.content.items()
-                           if rel.endswith(".md") and saved["inputs"].content.get(rel) != key]
+                changed = [rel for rel in inputs.changed(saved["inputs"]) if rel.endswith(".md")]
                 if 0 < len(changed) <= self.EARLY_LIMIT:
-                    known = self.store.slugs_path
-                    self._early = EarlyParse(self.root, changed, inputs.content, known if known.exists() else None)
+                    self._early = EarlyParse(self.root, changed, self.store.slugs)
             self._load_state(saved, reports=False)
             patched = self._patch(inputs, saved, warnings, started)
             if patched is not None:
@@ -168,7 +167,7 @@ class Builder:
         if warnings is not None:
             warnings.extend(noted)
         # A rebuild that knows what the last build wrote patches the output in place.
-        written_before = None if self.in_memory else self.store.manifest()
+        written_before = None if self.in_memory else self._manifest()
         previous = written_before if self.memo.pages else None
         out = MemoryOutput(self.files) if self.in_memory else Output(self.output, previous)
         reindex = False
@@ -234,17 +233,14 @@ class Builder:
     def _patch(self, inputs: state.Inputs, saved: dict | None, warnings: list[Problem] | None,
                started: float) -> BuildReport | None:
         site, memo = self._site, self.memo
-        if (site is None or saved is None or self.options.now is not None or not memo.deps
+        if (site is None or saved is None or not memo.deps
                 or inputs.other != saved["inputs"].other or inputs.content.keys() != saved["inputs"].content.keys()):
             return None
-        due = saved.get("due")
-        if due is not None and datetime.now(timezone.utc) >= due:
-            return None
-        changed = [rel for rel, key in inputs.content.items() if saved["inputs"].content[rel] != key]
+        changed = inputs.changed(saved["inputs"])
         if not changed or len(changed) > self.PATCH_LIMIT:
             return None
-        written = self.store.manifest()
-        if written is None or not _all_present(self.output, written):
+        written = self._previous_output(saved)
+        if written is None:
             return None
         self.config = config = site.config  # bulletin.yaml is as it was
         by_source = {a.source: a for a in site.articles}
@@ -253,16 +249,17 @@ class Builder:
         fresh: dict[str, tuple] = {}
         bodies: dict[str, Body] = {}
         early = self._early.results(setting) if self._early is not None else {}
+        if any(rel not in early for rel in changed):  # parsed here: the pinyin looked up before
+            slugs.seed(self.store.slugs())
         for rel in changed:
             article = by_source.get(rel)
             if article is None:
                 return None  # not a published report (a draft, an attachment, a broken file)
             problems = self._problems.get(rel, [])
-            if rel in early and early[rel][0] == inputs.content[rel]:
-                done, new_problems = early[rel][1]
+            if rel in early:
+                done, new_problems = early[rel]
                 parsed = (done.meta, done.body) if done is not None else None
             else:
-                _seed_heading_slugs(article.body)
                 parsed, new_problems = parse_file(rel, config, zones)
             if parsed is None or parsed[0] != article.meta or new_problems != problems:
                 return None
@@ -416,15 +413,26 @@ class Builder:
     # A no-op rebuild: when no file the site is made from changed (by size, time and inode), no
     # report became due, and every file of the last build is still in place, nothing is done.
     def _unchanged(self, inputs: state.Inputs, saved: dict | None) -> tuple[BuildReport, list[Problem]] | None:
-        if self.options.now is not None or saved is None or saved["inputs"].digest != inputs.digest:
-            return None
-        due = saved.get("due")
-        if due is not None and datetime.now(timezone.utc) >= due:
-            return None
-        written = self.store.manifest()
-        if written is None or not _all_present(self.output, written):
+        if saved is None or saved["inputs"].digest != inputs.digest or self._previous_output(saved) is None:
             return None
         return saved["report"], saved["warnings"]
+
+    def _previous_output(self, saved: dict) -> set[str] | None:
+        """What the last build wrote, if every file of it is still in place and it still stands
+        for today (no clock given, no report become due since); else None."""
+        due = saved.get("due")
+        if self.options.now is not None or (due is not None and datetime.now(timezone.utc) >= due):
+            return None
+        written = self._manifest()
+        if written is None or not _all_present(self.output, written):
+            return None
+        return written
+
+    def _manifest(self) -> set[str] | None:
+        """What the last build wrote into this output folder (read once per build)."""
+        if self._written is None:
+            self._written = (self.store.manifest(),)
+        return self._written[0]
 
 
 _IN_SITE = "the site's article holds this report"  # in the saved reports: see _save_state
@@ -434,16 +442,6 @@ def _all_present(folder: Path, files: set[str]) -> bool:
     """Whether every one of `files` (relative paths) is still in `folder`."""
     prefix = os.path.join(folder, "")
     return all(os.access(prefix + rel, os.F_OK) for rel in files)
-
-
-def _seed_heading_slugs(body: Body) -> None:
-    """The slugs of a report's headings as they were, so that re-rendering it after an edit of
-    its text loads pypinyin's dictionary only for a heading that is new. An id with a number
-    at its end may have been made unique, not made from the text: it is left out."""
-    slugs.seed({h.text: h.id for h in body.headings if h.id != "section" and not _NUMBERED.search(h.id)})
-
-
-_NUMBERED = re.compile(r"-\d+$")
 
 
 @contextmanager
@@ -556,20 +554,21 @@ def render(site: Site, out: Output | MemoryOutput, progress: bool = False, memo:
     only = None
     if affected is not None:  # the URLs of the article and list pages to look at
         only = {p[: -len("index.html")] if p.endswith("index.html") else p for p in affected}
-    todo = pages.pages(site, entries, only)
-    if progress and changed is None:
-        from tqdm import tqdm
-
-        todo = tqdm(todo, total=pages.count(site), desc="pages", unit=" pages", leave=False, disable=None)
     # Report pages are the most; when there are many to render, worker processes fingerprint
     # and render them while this process does the lists and feeds.
     parallel = (isinstance(out, Output) and not out.patching and (os.cpu_count() or 1) > 1
                 and len(site.articles) >= PARALLEL_PAGES)
+    article_pages = list(pages.article_pages(site)) if parallel else None
+    todo = pages.pages(site, entries, only, article_pages)
+    if progress and changed is None:
+        from tqdm import tqdm
+
+        todo = tqdm(todo, total=pages.count(site), desc="pages", unit=" pages", leave=False, disable=None)
     workers = None
-    if parallel:
+    if article_pages is not None:
         assert isinstance(out, Output)
         jobs = [(path, str(out.place(path, page.source)), str(out.target / path), previous.pages.get(path), page)
-                for page in pages.article_pages(site) for path in (urls.output_path(page.url),)]
+                for page in article_pages for path in (urls.output_path(page.url),)]
         workers = _render_elsewhere(theme, common, everything, jobs)
     later: list[tuple[str, Page]] = []
     for page in todo:

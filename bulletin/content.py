@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from bulletin import markdown, slugs
 from bulletin.config import SiteConfig
@@ -192,8 +192,8 @@ def load_reports(config: SiteConfig, *, drafts: bool, future: bool, now: datetim
     todo = [rel for rel in sources if rel not in cache or cache[rel][0] != keys[rel]]
     if early is not None:  # parsed already, in another process, while this one was busy
         done = early.results(setting)
-        for rel in [rel for rel in todo if rel in done and done[rel][0] == keys[rel][0]]:
-            cache[rel] = (keys[rel], done[rel][1])
+        for rel in [rel for rel in todo if rel in done]:
+            cache[rel] = (keys[rel], done[rel])
             todo.remove(rel)
     if len(todo) >= PARALLEL_THRESHOLD and (os.cpu_count() or 1) > 1:
         from concurrent.futures import ProcessPoolExecutor
@@ -226,14 +226,16 @@ class EarlyParse:
     """Reports parsed in a forked process while this one does other work (loads the last
     build's state): a rebuild after an edit need not wait for Markdown and pinyin after that.
 
-    Results count only for files whose size, time and inode, and for a config whose settings,
-    are still the ones they were parsed with; anything amiss and the caller parses itself.
+    The files are read after the caller took their size, time and inode, so a file changed
+    again meanwhile is parsed once more by the next build. Results count only for a config
+    with the settings they were parsed with; anything amiss and the caller parses itself.
     """
 
     WAIT = 60.0  # seconds: a child that takes longer is given up on
 
-    def __init__(self, root: Path, sources: list[str], stats: dict[str, tuple[int, int, int]], known: Path | None = None):
-        self._results: dict[str, tuple[tuple[int, int, int], tuple[Report | None, list[Problem]]]] | None = None
+    def __init__(self, root: Path, sources: list[str], known: Callable[[], dict[str, str]] | None = None):
+        """`known`: in the child, the slugs looked up before (most edits then need no pinyin)."""
+        self._results: dict[str, tuple[Report | None, list[Problem]]] | None = None
         self._setting: str | None = None
         self.pid = 0
         reading, writing = os.pipe()
@@ -252,10 +254,9 @@ class EarlyParse:
 
                 config = load_config(root)
                 zones = ZoneIndex(config.zones)
-                if known is not None:  # pinyin looked up before: most edits need no dictionary
-                    with open(known, "rb") as handle:
-                        slugs.seed(pickle.load(handle))
-                data = pickle.dumps((config_key(config), {rel: (stats[rel], parse_report(rel, config, zones)) for rel in sources}),
+                if known is not None:
+                    slugs.seed(known())
+                data = pickle.dumps((config_key(config), {rel: parse_report(rel, config, zones) for rel in sources}),
                                     protocol=pickle.HIGHEST_PROTOCOL)
                 with os.fdopen(writing, "wb") as out:
                     out.write(data)
@@ -265,8 +266,9 @@ class EarlyParse:
         os.close(writing)
         self._reading = reading
 
-    def results(self, setting: str) -> dict[str, tuple[tuple[int, int, int], tuple[Report | None, list[Problem]]]]:
-        """What the child parsed (source → (stats, result)), for a config with these settings."""
+    def results(self, setting: str) -> dict[str, tuple[Report | None, list[Problem]]]:
+        """What the child parsed (source → result), for a config with these settings; waits
+        for the child the first time."""
         if self._results is None:
             self._results = {}
             chunks = []
@@ -290,4 +292,5 @@ class EarlyParse:
         return self._results if self._setting == setting else {}
 
     def close(self) -> None:
+        """Wait for the child, if no one has yet: it leaves no process behind."""
         self.results("")

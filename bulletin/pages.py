@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Container, Iterator, Mapping, Sequence
+from typing import Any, Container, Iterable, Iterator, Mapping, Sequence
 
 from markupsafe import Markup
 
@@ -62,14 +62,16 @@ def editions_feed(site: Site) -> Feed:
     return Feed(f"{EDITIONS_TITLE} - {site.config.title}", *urls.feeds(urls.EDITIONS))
 
 
-def pages(site: Site, entries: Mapping[str, Markup], only: Container[str] | None = None) -> Iterator[Page]:
+def pages(site: Site, entries: Mapping[str, Markup], only: Container[str] | None = None,
+          articles: Iterable[Page] | None = None) -> Iterator[Page]:
     """Every HTML page of the site (`only`: just the article and list pages with these URLs, and
-    every other page). `entries` holds each article's list entry, rendered once."""
+    every other page). `entries` holds each article's list entry, rendered once; `articles`,
+    the articles' pages if made already (see article_pages)."""
     config = site.config
     home_feed = site_feed(site)
     yield from _paginated(site, site.articles, urls.HOME, "index.html", "home", config.title, entries,
                           "site", (home_feed,), description=config.description, only=only)
-    yield from article_pages(site, only)
+    yield from article_pages(site, only) if articles is None else articles
     zones_by_name = {z.name: z for z in config.zones}
     for group in site.zones:
         feed = group_feed(site, group)

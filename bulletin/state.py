@@ -39,6 +39,10 @@ class Inputs:
     other: str  # the same for every input but the files under content/
     content: dict[str, tuple[int, int, int]]  # site-relative path under content/ → (mtime, size, inode)
 
+    def changed(self, since: "Inputs") -> list[str]:
+        """The files under content/ that are new or changed since `since` was taken."""
+        return [rel for rel, key in self.content.items() if since.content.get(rel) != key]
+
 
 def scan(root: Path, folders: list[Path], salt: object) -> Inputs:
     """Stat every input file once: the site's content/ and then the other `folders` (or files)."""

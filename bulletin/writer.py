@@ -67,18 +67,7 @@ class Folders:
 
     @classmethod
     def of(cls, target: Path, files: Iterable[str], foreign: Iterable[str]) -> "Folders":
-        names = {""}
-        for rel in (*files, *foreign):
-            parts = rel.split("/")[:-1]
-            for n in range(1, len(parts) + 1):
-                names.add("/".join(parts[:n]))
-        times = {}
-        for name in names:
-            try:
-                times[name] = os.stat(os.path.join(target, name)).st_mtime_ns
-            except OSError:
-                continue
-        return cls(times, tuple(sorted(foreign)))
+        return cls({}, ()).after(target, [*files, *foreign], foreign)
 
     def after(self, target: Path, changed: Iterable[str], foreign: Iterable[str]) -> "Folders":
         """The same, once the files `changed` were written or removed (the times of their
