@@ -52,11 +52,29 @@ def slugify(text: str, max_length: int = MAX_LENGTH) -> str:
     return slug
 
 
+@lru_cache(maxsize=1)
+def _segmenter():  # type: ignore[no-untyped-def]
+    from pypinyin.core import Pinyin  # a large dictionary: loaded only when a slug is needed
+
+    return Pinyin().seg
+
+
+@lru_cache(maxsize=65536)
+def _word_pinyin(word: str) -> tuple[str, ...]:
+    from pypinyin import lazy_pinyin
+
+    return tuple(lazy_pinyin(word))
+
+
+def pinyin(text: str) -> list[str]:
+    """`pypinyin.lazy_pinyin(text)`, remembered word by word: headlines share most of their
+    words, and turning a word's readings into plain letters is most of pypinyin's time."""
+    return [syllable for word in _segmenter()(text) for syllable in _word_pinyin(word)]
+
+
 @lru_cache(maxsize=65536)
 def _slugify(text: str, max_length: int) -> str:
-    from pypinyin import lazy_pinyin  # a large dictionary: loaded only when a slug is needed
-
-    parts = lazy_pinyin(unicodedata.normalize("NFKC", text))
+    parts = pinyin(unicodedata.normalize("NFKC", text))
     words: list[str] = []
     for part in parts:
         # Accents fold away (é → e); any other non-ASCII character separates words.

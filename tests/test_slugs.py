@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bulletin.slugs import MAX_LENGTH, is_valid_slug, slugify
+from bulletin.slugs import MAX_LENGTH, is_valid_slug, pinyin, slugify
 
 
 @pytest.mark.parametrize(
@@ -39,3 +39,20 @@ def test_any_text_gives_a_valid_slug_or_nothing(text: str) -> None:
     assert slug == "" or is_valid_slug(slug)
     assert len(slug) <= MAX_LENGTH
     assert slugify(text) == slug
+
+
+# Headlines made of words pypinyin reads differently alone and together, words it has no
+# phrase for, and text that is not Chinese.
+_HEADLINES = st.lists(
+    st.sampled_from(["重庆", "银行", "行长", "很长", "长江", "高新区", "曾经", "的", "5G", "Café", "《", "”",
+                     "中关村", "朝阳园", "行", "重", "长", " ", "2025年", "ａｂｃ", "乐", "音乐"]),
+    max_size=12,
+).map("".join)
+
+
+@given(st.one_of(_HEADLINES, st.text()))
+def test_pinyin_remembered_by_word_reads_as_pypinyin_does(text: str) -> None:
+    from pypinyin import lazy_pinyin
+
+    assert pinyin(text) == lazy_pinyin(text)
+    assert pinyin(text) == lazy_pinyin(text)  # the second time from what was remembered
