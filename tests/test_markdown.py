@@ -135,3 +135,30 @@ def test_texts_without_a_setext_underline_parse_the_same_without_the_setext_rule
     assert pruned > len(sources) / 2  # the shortcut is taken for most texts
     # And a text with an underline keeps its setext heading.
     assert "<h1>标题</h1>" in parser_for("标题\n===\n").render("标题\n===\n")
+
+
+def test_paragraphs_end_where_markdown_it_ends_them() -> None:
+    """The renderer's paragraph rule skips lines no other rule could start on; on every
+    CommonMark example and every report, and on lines that do interrupt a paragraph after
+    Chinese text, its tokens must be those of markdown-it-py's own rule."""
+    from pathlib import Path
+
+    from bulletin.markdown import parser
+    from tests.conftest import REPO
+
+    sources = _commonmark_sources() + [p.read_text(encoding="utf-8") for p in sorted(Path(REPO, "content").rglob("*.md"))]
+    interrupters = ["| 列 | 列 |\n|---|---|\n| 甲 | 乙 |", "```\n代码\n```", "~~~\n代码\n~~~", "> 引文", "***", "---", "___",
+                    "- 项目", "* 项目", "+ 项目", "1. 项目", "2. 项目", "[^1]: 脚注", "<div>块</div>", "<!-- 注释 -->",
+                    "# 标题", "###### 标题", "1）项目", "——破折号", "《书名》", "“引号”", "[链接](a.md)", "    缩进",
+                    "列|列\n-|-", "甲 | 乙"]
+    for line in interrupters:
+        sources.append(f"第一行中文\n{line}\n")
+        sources.append(f"- 列表项中文\n  {line}\n")
+        sources.append(f"> 引文中文\n> {line}\n")
+        sources.append(f"第一行中文[^1]\n\n[^1]: 脚注中文\n    {line}\n")
+    quick, upstream = parser(quick_paragraphs=True), parser(quick_paragraphs=False)
+    assert quick is not upstream
+    for source in sources:
+        tokens = [(t.type, t.map, t.content, t.level) for t in quick.parse(source)]
+        assert tokens == [(t.type, t.map, t.content, t.level) for t in upstream.parse(source)], source
+        assert quick.render(source) == upstream.render(source), source
