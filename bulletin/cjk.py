@@ -12,6 +12,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
+import re
 import unicodedata
 
 from markdown_it import MarkdownIt
@@ -351,6 +352,24 @@ def _join_cjk_lines(state: StateCore) -> None:
                 block.children = joined
 
 
+# A newline between two ideographs (or full-width punctuation marks) is a soft break that
+# _join_cjk_lines would remove. Removed from the source before inline parsing, the parser never
+# makes it: a hard-wrapped paragraph becomes one text token instead of a text, a break and
+# a text for every line. Only in text with no code span, raw HTML or link, where a newline is
+# more than a break between words; with linkify, never (a web address can hold ideographs).
+_JOINABLE = re.compile(r"(?<=[\u3001-\u302d\u3030-\u303e\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff60])\n[ \t]*"
+                       r"(?=[\u3001-\u302d\u3030-\u303e\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff60])")
+_NOT_JOINABLE = re.compile(r"[`<\[\]]")
+
+
+def _join_cjk_source(state: StateCore) -> None:
+    if state.md.options.get("breaks") or state.md.options.get("linkify"):
+        return
+    for block in state.tokens:
+        if block.type == "inline" and "\n" in block.content and not _NOT_JOINABLE.search(block.content):
+            block.content = _JOINABLE.sub("", block.content)
+
+
 # ---------------------------------------------------------------------------
 
 
@@ -369,3 +388,4 @@ def cjk_friendly(md: MarkdownIt) -> None:
         # At the end of the core chain, so the rule sees the characters that
         # are output: typographer quotes, and links found by linkify.
         md.core.ruler.push("cjk_softbreak", _join_cjk_lines)
+        md.core.ruler.before("inline", "cjk_source_join", _join_cjk_source)

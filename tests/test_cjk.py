@@ -441,3 +441,40 @@ def test_property_emphasis_around_cjk_punctuation(
     tag = "strong" if marker == "**" else "em"
     source = f"{before}{marker}{quotes[0]}{inner}{quotes[1]}{marker}{after}"
     assert para(source) == f"{before}<{tag}>{quotes[0]}{inner}{quotes[1]}</{tag}>{after}"
+
+
+def _without_source_join() -> MarkdownIt:
+    md = make_md()
+    md.core.ruler.disable("cjk_source_join")
+    return md
+
+
+WITHOUT_SOURCE_JOIN = _without_source_join()
+# Chinese text with the Markdown that can sit next to a line end: emphasis, code spans,
+# links and references, raw HTML, escapes, entities, hard breaks, indents, variation selectors.
+MIXED = st.lists(
+    st.one_of(
+        HANZI_RUN, WIDE_PUNCT, NARROW_CHINESE_PUNCT, LATIN_WORDS,
+        st.sampled_from(["\n", "\n", "\n", "\n  ", "  \n", "\\\n", "**", "*", "_", "~~", "`", "[", "]", "](", ")",
+                         "<b>", "</b>", "&#20013;", "\\*", "\u3000", "\ufe0f", "[中\n文]", "\n[中文]: /a\n"]),
+    ),
+    max_size=30,
+).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(source=MIXED)
+def test_property_joining_cjk_lines_in_the_source_changes_no_output(source: str) -> None:
+    # Newlines between ideographs go before inline parsing; the HTML must be what removing
+    # their soft breaks afterwards gives.
+    assert MD.render(source) == WITHOUT_SOURCE_JOIN.render(source)
+    assert MD.render(f"> {source}") == WITHOUT_SOURCE_JOIN.render(f"> {source}")
+
+
+def test_joining_cjk_lines_in_the_source_leaves_code_links_and_html_alone() -> None:
+    for source in ["`代码\n代码`", "[中\n文]\n\n[中 文]: /a", "<span title=\"中\n文\">中</span>", "中\n文"]:
+        assert MD.render(source) == WITHOUT_SOURCE_JOIN.render(source), source
+    assert MD.render("`代码\n代码`") == "<p><code>代码 代码</code></p>\n"
+    # And the rule does its work: the hard-wrapped paragraph is one text token.
+    inline = [t for t in MD.parse("第一行\n第二行\n第三行") if t.type == "inline"][0]
+    assert [t.type for t in inline.children] == ["text"]
