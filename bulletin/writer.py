@@ -148,11 +148,18 @@ class Output:
         if self.patching:  # staged flat, by number: no folders to make and remove again
             self.staged.append(rel)
             return self.staging / str(len(self.staged) - 1)
-        parent = str(PurePosixPath(rel).parent)
-        if parent not in self._dirs:
-            (self.staging / parent).mkdir(parents=True, exist_ok=True)
-            self._dirs.add(parent)
+        self._make_folder(rel.rpartition("/")[0])
         return self.staging / rel
+
+    def _make_folder(self, folder: str) -> None:
+        """Make a staged folder and those above it, each with one system call, once."""
+        if folder and folder not in self._dirs:
+            self._make_folder(folder.rpartition("/")[0])
+            try:
+                os.mkdir(os.path.join(self.staging, folder))
+            except FileExistsError:  # made by a worker process
+                pass
+            self._dirs.add(folder)
 
     def _unchanged(self, rel: str, source: str) -> bool:
         """In a patch build, count a file whose bytes did not change as written, untouched."""
