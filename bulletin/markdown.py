@@ -127,7 +127,7 @@ def _paragraph(state, startLine: int, endLine: int, silent: bool) -> bool:  # ty
     nextLine = startLine + 1
     ruler = state.md.block.ruler
     terminatorRules = ruler.getRules("paragraph")
-    quick = {rule.name for rule in ruler.__rules__ if rule.enabled and "paragraph" in rule.alt} <= _INTERRUPTERS.keys()
+    quick = _quick(ruler, "paragraph")
     endLine = state.lineMax
     src, bMarks, eMarks, tShift, sCount = state.src, state.bMarks, state.eMarks, state.tShift, state.sCount
 
@@ -162,6 +162,38 @@ def _paragraph(state, startLine: int, endLine: int, silent: bool) -> bool:  # ty
     return True
 
 
+def _plain_paragraph(state, startLine: int, endLine: int, silent: bool) -> bool:  # type: ignore[no-untyped-def]
+    """A paragraph that starts on a line no other block rule could start on (see
+    _INTERRUPTERS; indented code needs four spaces, a link reference definition a "["), found
+    without asking each of those rules in turn. Only in parsers without setext headings, which
+    may underline any line."""
+    start = state.bMarks[startLine] + state.tShift[startLine]
+    if (silent or state.sCount[startLine] - state.blkIndent >= 4 or state.src[start] in _INTERRUPTER_STARTS
+            or "|" in state.src[start:state.eMarks[startLine]] or not _quick(state.md.block.ruler)):
+        return False
+    return _paragraph(state, startLine, endLine, silent)
+
+
+_quick_for: dict[tuple[int, str], tuple[object, bool]] = {}  # (id(a ruler's chain), its name) → (the chain, answer)
+
+
+def _quick(ruler, chain_name: str = "") -> bool:  # type: ignore[no-untyped-def]
+    """Whether the shortcuts of _INTERRUPTERS apply to a chain of block rules: whether every
+    rule in it that could start a block ("") or end a paragraph ("paragraph") is one it knows.
+    Asked once per chain: the ruler makes a new one whenever a rule is switched on or off."""
+    chain = ruler.getRules(chain_name)
+    known = _quick_for.get((id(chain), chain_name))
+    if known is None or known[0] is not chain:
+        if chain_name:
+            names = {rule.name for rule in ruler.__rules__ if rule.enabled and chain_name in rule.alt}
+            answer = names <= _INTERRUPTERS.keys()
+        else:
+            names = {rule.name for rule in ruler.__rules__ if rule.enabled}
+            answer = names <= {*_INTERRUPTERS, "code", "reference", "paragraph", "plain_paragraph"}
+        known = _quick_for[(id(chain), chain_name)] = (chain, answer)
+    return known[1]
+
+
 @lru_cache(maxsize=4)
 def parser(setext: bool = True, quick_paragraphs: bool = True) -> MarkdownIt:
     """`quick_paragraphs`: paragraphs found by _paragraph (the same tokens, less time)."""
@@ -180,6 +212,8 @@ def parser(setext: bool = True, quick_paragraphs: bool = True) -> MarkdownIt:
     md.use(cjk_friendly)
     if quick_paragraphs:
         md.block.ruler.at("paragraph", _paragraph)
+        if not setext:
+            md.block.ruler.before("table", "plain_paragraph", _plain_paragraph)
     md.core.ruler.push("figures", _figures)
     md.add_render_rule("paragraph_open", _render_paragraph_open)
     md.add_render_rule("paragraph_close", _render_paragraph_close)

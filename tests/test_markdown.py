@@ -138,7 +138,7 @@ def test_texts_without_a_setext_underline_parse_the_same_without_the_setext_rule
 
 
 def test_paragraphs_end_where_markdown_it_ends_them() -> None:
-    """The renderer's paragraph rule skips lines no other rule could start on; on every
+    """The renderer's paragraph rules skip lines no other rule could start on; on every
     CommonMark example and every report, and on lines that do interrupt a paragraph after
     Chinese text, its tokens must be those of markdown-it-py's own rule."""
     from pathlib import Path
@@ -156,9 +156,10 @@ def test_paragraphs_end_where_markdown_it_ends_them() -> None:
         sources.append(f"- 列表项中文\n  {line}\n")
         sources.append(f"> 引文中文\n> {line}\n")
         sources.append(f"第一行中文[^1]\n\n[^1]: 脚注中文\n    {line}\n")
-    quick, upstream = parser(quick_paragraphs=True), parser(quick_paragraphs=False)
-    assert quick is not upstream
-    for source in sources:
-        tokens = [(t.type, t.map, t.content, t.level) for t in quick.parse(source)]
-        assert tokens == [(t.type, t.map, t.content, t.level) for t in upstream.parse(source)], source
-        assert quick.render(source) == upstream.render(source), source
+    for setext in (True, False):  # without setext headings, paragraphs are also begun quickly
+        quick, upstream = parser(setext, quick_paragraphs=True), parser(setext, quick_paragraphs=False)
+        assert quick is not upstream
+        for source in sources:
+            tokens = [(t.type, t.map, t.content, t.level) for t in quick.parse(source)]
+            assert tokens == [(t.type, t.map, t.content, t.level) for t in upstream.parse(source)], source
+            assert quick.render(source) == upstream.render(source), source
