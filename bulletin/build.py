@@ -26,7 +26,7 @@ from bulletin.markdown import RENDERER_VERSION, local_path
 from bulletin.errors import BuildError, Problem
 from bulletin.images import VERSION as IMAGES_VERSION
 from bulletin.images import Images
-from bulletin.incremental import Entry, Memo, dependencies, fingerprint, holders, replace_bodies
+from bulletin.incremental import Entry, Memo, article_fingerprint, dependencies, fingerprint, holders, replace_bodies
 from bulletin.model import Body, Site
 from bulletin.state import CACHE_DIR
 from bulletin.taxonomy import article_of, assemble, resolve_report_links
@@ -529,6 +529,21 @@ def render(site: Site, out: Output | MemoryOutput, progress: bool = False, memo:
         # Everything else stays as it was.
         current.pages, current.deps = dict(previous.pages), dict(previous.deps)
     track = isinstance(out, Output)  # what each page depends on, for the next build's `changed`
+    # Report pages are the most; when there are many to render, worker processes fingerprint
+    # and render them while this process does the list entries, the lists and the feeds. Every
+    # report page's fingerprint covers other articles (neighbours, related reports): each
+    # article's is taken here, once, for the workers to share.
+    parallel = (isinstance(out, Output) and not out.patching and (os.cpu_count() or 1) > 1
+                and len(site.articles) >= PARALLEL_PAGES)
+    article_pages = list(pages.article_pages(site)) if parallel else None
+    workers = None
+    if article_pages is not None:
+        assert isinstance(out, Output)
+        for article in site.articles:
+            article_fingerprint(article)
+        jobs = [(path, str(out.place(path, page.source)), str(out.target / path), previous.pages.get(path), page)
+                for page in article_pages for path in (urls.output_path(page.url),)]
+        workers = _render_elsewhere(theme, common, everything, jobs)
     entries: Mapping[str, Markup]
     if changed is None:
         entries = {}
@@ -554,22 +569,11 @@ def render(site: Site, out: Output | MemoryOutput, progress: bool = False, memo:
     only = None
     if affected is not None:  # the URLs of the article and list pages to look at
         only = {p[: -len("index.html")] if p.endswith("index.html") else p for p in affected}
-    # Report pages are the most; when there are many to render, worker processes fingerprint
-    # and render them while this process does the lists and feeds.
-    parallel = (isinstance(out, Output) and not out.patching and (os.cpu_count() or 1) > 1
-                and len(site.articles) >= PARALLEL_PAGES)
-    article_pages = list(pages.article_pages(site)) if parallel else None
     todo = pages.pages(site, entries, only, article_pages)
     if progress and changed is None:
         from tqdm import tqdm
 
         todo = tqdm(todo, total=pages.count(site), desc="pages", unit=" pages", leave=False, disable=None)
-    workers = None
-    if article_pages is not None:
-        assert isinstance(out, Output)
-        jobs = [(path, str(out.place(path, page.source)), str(out.target / path), previous.pages.get(path), page)
-                for page in article_pages for path in (urls.output_path(page.url),)]
-        workers = _render_elsewhere(theme, common, everything, jobs)
     later: list[tuple[str, Page]] = []
     for page in todo:
         path = urls.output_path(page.url)
