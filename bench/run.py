@@ -61,6 +61,9 @@ APPENDED = "\n编者按：本文发布后，记者根据高新区管委会提供
 
 def timed(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> dict[str, Any]:
     """Run `cmd` to completion; wall and CPU seconds, peak RSS, exit code and error output."""
+    # Python programs keep their compiled modules, as installed ones do, even where the shell
+    # says not to write them (the first build writes them).
+    env = {key: value for key, value in (env or os.environ).items() if key != "PYTHONDONTWRITEBYTECODE"}
     with tempfile.TemporaryFile() as errors:
         busy = busy_seconds()
         started = time.perf_counter()
