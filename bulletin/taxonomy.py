@@ -127,7 +127,7 @@ def assemble(config: SiteConfig, reports: Sequence[Report], unpublished: Sequenc
         for i, a in enumerate(articles)
     }
     lists = [g.articles for g in zones] + [g.articles for g in tags]
-    related = _related(articles, lists)
+    related = _related(articles, lists, previous)
     return Site(config, articles, zones, tags, reporters, years, months, neighbours, related, editions, placements)
 
 
@@ -275,11 +275,13 @@ def _term_groups(terms: dict[str, Term], members: dict[str, list[Article]]) -> t
     )
 
 
-def _related(articles: Sequence[Article], lists: Sequence[Sequence[Article]]) -> dict[str, tuple[Article, ...]]:
+def _related(articles: Sequence[Article], lists: Sequence[Sequence[Article]],
+             previous: Site | None = None) -> dict[str, tuple[Article, ...]]:
     """Up to RELATED_COUNT reports sharing the zone or tags, closest in time first.
 
     Only the reports near each article in each shared list are considered, so the cost grows
-    with the number of articles, not with its square.
+    with the number of articles, not with its square. `previous`: the site of the last build,
+    whose answers are taken where they cannot have changed (see _unchanged_related).
     """
     position = {a.url: i for i, a in enumerate(articles)}
     # Each list as positions in `articles`, and where each article stands in each list.
@@ -288,9 +290,13 @@ def _related(articles: Sequence[Article], lists: Sequence[Sequence[Article]]) ->
     for li, members in enumerate(numbered):
         for pi, n in enumerate(members):
             where[n].append((li, pi))
+    kept = _unchanged_related(articles, previous, numbered, where) if previous is not None else {}
     related: dict[str, tuple[Article, ...]] = {}
     size = len(articles) + 1
     for mine, article in enumerate(articles):
+        if article.url in kept:
+            related[article.url] = tuple(articles[position[url]] for url in kept[article.url])
+            continue
         scores = Counter(chain.from_iterable(numbered[li][max(0, pi - _RELATED_WINDOW): pi + _RELATED_WINDOW + 1]
                                              for li, pi in where[mine]))
         del scores[mine]
@@ -298,3 +304,32 @@ def _related(articles: Sequence[Article], lists: Sequence[Sequence[Article]]) ->
         ranked = [(-count * size + abs(n - mine)) * size + n for n, count in scores.items()]
         related[article.url] = tuple(articles[rank % size] for rank in heapq.nsmallest(RELATED_COUNT, ranked))
     return related
+
+
+def _unchanged_related(articles: Sequence[Article], previous: Site, numbered: list[list[int]],
+                       where: list[list[tuple[int, int]]]) -> dict[str, tuple[str, ...]]:
+    """The related reports of the last build (as URLs) that are still right: those of every
+    article when the site only gained reports newer than all it had, and each kept its zone
+    and tags; then the articles near the top of a list that gained some are ranked again.
+
+    Why that is exact: with the new reports all in front, every older report moves down by the
+    same number of places, in the whole site and in each list, so the neighbours an article
+    is ranked against, their counts and their distances stay the same, unless the window of
+    neighbours in one of its lists reaches the new reports at the top.
+    """
+    old = previous.articles
+    added = len(articles) - len(old)
+    if added < 0 or any(a.url != b.url or a.zone.name != b.zone.name or a.tags != b.tags
+                        for a, b in zip(articles[added:], old)):
+        return {}
+    gained = [sum(1 for n in members[:added] if n < added) for members in numbered]  # new reports at each list's top
+    kept: dict[str, tuple[str, ...]] = {}
+    for mine in range(added, len(articles)):
+        # In a list that gained k reports, this one's window (from pi - WINDOW) reaches them
+        # when pi - WINDOW < k.
+        if any(gained[li] and pi - _RELATED_WINDOW < gained[li] for li, pi in where[mine]):
+            continue
+        url = articles[mine].url
+        if url in previous.related:
+            kept[url] = tuple(a.url for a in previous.related[url])
+    return kept

@@ -293,3 +293,41 @@ def test_a_rebuild_parses_itself_when_the_early_parse_fails(site_copy: Path, tmp
     assert report.patched == 1
     monkeypatch.undo()
     assert snapshot(output) == _cold(site_copy, tmp_path / "cold")
+
+
+def test_related_reports_kept_from_the_last_build_are_those_a_cold_build_ranks(tmp_path: Path,
+                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rebuild takes the last build's related reports where they cannot have changed (the
+    site only gained newer reports); every page must still be what a cold build makes."""
+    import bulletin.taxonomy as taxonomy
+    from tests.test_safety import _large_site
+
+    site = _large_site(tmp_path, 240)
+    output = tmp_path / "out"
+    kept: list[int] = []
+    choose = taxonomy._unchanged_related
+    monkeypatch.setattr(taxonomy, "_unchanged_related", lambda *a: kept.append(len(r := choose(*a))) or r)
+    Builder(site, output).build()
+    def report(name: str, date: str, zone: str, tags: str) -> Callable[[Path], None]:
+        return lambda s: (s / f"content/{name}.md").write_text(
+            f"---\ntitle: 报道{name}\ndate: {date}\nzone: {zone}\ntags: [{tags}]\n---\n\n新内容。\n", encoding="utf-8")
+
+    steps: list[tuple[str, Callable[[Path], None], Callable[[int], bool]]] = [
+        # Kept: the related reports of every old report not near the top of a list that grew.
+        ("the newest report", report("n1", "2021-12-30", "qingdao", "重大项目, 营商环境"), lambda n: 150 < n < 240),
+        ("two newer still", lambda s: (report("n2", "2021-12-31", "guiyang", "营商环境")(s),
+                                       report("n3", "2021-12-31", "chengdu", "产业招商")(s)), lambda n: 150 < n < 241),
+        # Ranked again: the order or the lists of the old reports changed.
+        ("a title", lambda s: _edit(s / "content/7.md", "title: 第7篇", "title: 第七篇"), lambda n: n == 0),
+        ("a report dated among the others", report("old", "2021-03-20", "qingdao", "重大项目"), lambda n: n == 0),
+        ("a report's tags", lambda s: _edit(s / "content/n1.md", "tags: [重大项目, 营商环境]", "tags: [营商环境]"),
+         lambda n: n == 0),
+        ("a report deleted", lambda s: (s / "content/n2.md").unlink(), lambda n: n == 0),
+    ]
+    for name, step, expected in steps:
+        step(site)
+        kept.clear()
+        Builder(site, output).build()
+        assert len(kept) == 1 and expected(kept[0]), (name, kept)
+        build(site, tmp_path / "cold")
+        assert snapshot(output) == snapshot(tmp_path / "cold"), name
