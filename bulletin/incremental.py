@@ -42,7 +42,19 @@ class Entry(Markup):
 
 
 def _part(value: Any) -> Any:
-    # The commonest kinds first: this runs for every value of every page's context.
+    # The commonest kinds first, by exact type: this runs for every value of every page's
+    # context. Subclasses and everything else take the general route below.
+    kind = type(value)
+    if kind is str:
+        return hashlib.blake2b(value.encode(), digest_size=16).hexdigest() if len(value) > 64 else value
+    if kind is Entry:
+        return value.key
+    if kind is Article:
+        return value.__dict__.get("_fingerprint") or article_fingerprint(value)
+    if kind is tuple or kind is list:
+        return tuple([_part(v) for v in value])
+    if kind is dict:
+        return tuple([(k, _part(v)) for k, v in value.items()])
     if isinstance(value, str):
         if isinstance(value, Entry):
             return value.key
