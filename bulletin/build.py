@@ -543,7 +543,10 @@ def render(site: Site, out: Output | MemoryOutput, progress: bool = False, memo:
             article_fingerprint(article)
         jobs = [(path, str(out.place(path, page.source)), str(out.target / path), previous.pages.get(path), page)
                 for page in article_pages for path in (urls.output_path(page.url),)]
-        workers = _render_elsewhere(theme, common, everything, jobs)
+        # The feeds too, once the workers are through the pages: this process has the lists.
+        feed_jobs = [(spec, [(str(out.place(path, spec.source)), str(out.target / path)) for path in urls.feeds(spec.url)])
+                     for spec in feeds.specs(site)]
+        workers = _render_elsewhere(theme, common, everything, jobs, feed_jobs, links)
     entries: Mapping[str, Markup]
     if changed is None:
         entries = {}
@@ -601,7 +604,9 @@ def render(site: Site, out: Output | MemoryOutput, progress: bool = False, memo:
             continue
         key = fingerprint(everything, spec.url, spec.title, spec.description, spec.items,
                           None if spec.items else feeds.empty_feed_date(site))
-        if all(previous.pages.get(p) == key for p in paths) and all(out.keep(p, spec.source) for p in paths):
+        if workers is not None:
+            pass  # rendered by the workers
+        elif all(previous.pages.get(p) == key for p in paths) and all(out.keep(p, spec.source) for p in paths):
             pass
         else:
             for path, data in feeds.render(spec, site, links):
@@ -646,23 +651,28 @@ class _Entries(Mapping[str, Markup]):
 
 PARALLEL_PAGES = 400  # below this many reports, starting workers costs more than it saves
 # What forked page workers render: set just before they start, read in the workers.
-_shared: tuple[Theme, dict, str, list[tuple[str, str, str, str | None, Page]]] | None = None
+_shared: tuple | None = None  # type: ignore[type-arg]
 
 
 def _render_elsewhere(theme: Theme, common: dict, everything: str,  # type: ignore[type-arg]
-                      jobs: list[tuple[str, str, str, str | None, Page]]) -> list:  # type: ignore[type-arg]
+                      jobs: list[tuple[str, str, str, str | None, Page]],
+                      feed_jobs: list[tuple[feeds.FeedSpec, list[tuple[str, str]]]], links: Links) -> list:  # type: ignore[type-arg]
     """Fingerprint and render `jobs` (output path, staged file, previous file, previous
-    fingerprint, page) in worker processes; returns futures of [(path, fingerprint, what it
-    depends on)]."""
+    fingerprint, page) in worker processes, then `feed_jobs` (a feed, and the staged and
+    previous file of each of its paths); returns futures of [(path, fingerprint, what it
+    depends on)] for the pages, of [] for the feeds."""
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
 
     global _shared
-    _shared = (theme, common, everything, jobs)
+    _shared = (theme, common, everything, jobs, feed_jobs, links)
     count = os.cpu_count() or 2
     pool = ProcessPoolExecutor(count, get_context("fork"), initializer=_quiet_worker)
     size = max(1, -(-len(jobs) // (count * 4)))
     futures = [pool.submit(_render_jobs, start, min(start + size, len(jobs))) for start in range(0, len(jobs), size)]
+    size = max(1, -(-len(feed_jobs) // (count * 4)))
+    futures += [pool.submit(_render_feeds, start, min(start + size, len(feed_jobs)))
+                for start in range(0, len(feed_jobs), size)]
     pool.shutdown(wait=False)
     return futures
 
@@ -672,9 +682,19 @@ def _quiet_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def _render_feeds(start: int, stop: int) -> list[tuple[str, str, object]]:
+    assert _shared is not None
+    site, links, feed_jobs = _shared[1]["site"], _shared[5], _shared[4]
+    for spec, files in feed_jobs[start:stop]:
+        for (path, data), (staged, previous) in zip(feeds.render(spec, site, links), files):
+            os.makedirs(os.path.dirname(staged), exist_ok=True)
+            write_file(Path(staged), Path(previous), data)
+    return []
+
+
 def _render_jobs(start: int, stop: int) -> list[tuple[str, str, object]]:
     assert _shared is not None
-    theme, common, everything, jobs = _shared
+    theme, common, everything, jobs = _shared[:4]
     done = []
     for path, staged, previous, key_before, page in jobs[start:stop]:
         key = fingerprint(everything, page.template, page.kind, page.title, page.url, page.feeds,
