@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Callable, Iterator, Mapping
 from html import escape
 
 import posixpath
@@ -172,7 +172,7 @@ class Builder:
         out = MemoryOutput(self.files) if self.in_memory else Output(self.output, previous)
         reindex = False
         with out:
-            page_count, feed_count, memo = render(site, out, progress, self.memo)
+            page_count, feed_count, memo = render(site, out, progress, self.memo, meanwhile=lambda: _pack(site))
             if isinstance(out, Output):
                 reindex = self._search_index(site, out, memo)
                 seen = self.store.folders() if saved and out.patching else None
@@ -438,6 +438,14 @@ class Builder:
 _IN_SITE = "the site's article holds this report"  # in the saved reports: see _save_state
 
 
+def _pack(site: Site) -> None:
+    """Pack the articles as the state will keep them (see Article.pack), ahead of saving it:
+    those whose body is kept in a file already, which saving leaves as they are."""
+    for article in site.articles:
+        if article.body.html_file is not None and article.body.html_text is None:
+            article.pack()
+
+
 def _all_present(folder: Path, files: set[str]) -> bool:
     """Whether every one of `files` (relative paths) is still in `folder`."""
     prefix = os.path.join(folder, "")
@@ -496,7 +504,8 @@ def check_output_location(root: Path, output: Path) -> None:
 
 
 def render(site: Site, out: Output | MemoryOutput, progress: bool = False, memo: Memo | None = None,
-           changed: set[str] | None = None, theme: Theme | None = None) -> tuple[int, int, Memo]:
+           changed: set[str] | None = None, theme: Theme | None = None,
+           meanwhile: Callable[[], object] | None = None) -> tuple[int, int, Memo]:
     """Render every page, feed and extra file of `site` into `out`.
 
     Returns (pages, feeds, memo). With the `memo` of the previous build into the same output,
@@ -507,6 +516,8 @@ def render(site: Site, out: Output | MemoryOutput, progress: bool = False, memo:
     from these source files changed, so only the pages and feeds that depend on them are
     looked at; everything else in the output stays (the caller carries it over), and the
     counts returned are of the pages and feeds looked at.
+
+    `meanwhile`: work for this process while worker processes finish the report pages, if any.
     """
     config = site.config
     links = Links(config.base_url, config.path_prefix)
@@ -625,6 +636,8 @@ def render(site: Site, out: Output | MemoryOutput, progress: bool = False, memo:
                 out.copy(target, config.root / source, article.source)
         copy_static(config, out)
     if workers is not None:
+        if meanwhile is not None:
+            meanwhile()
         for done in workers:
             for path, key, used in done.result():  # raises the first BuildError of a worker, with its problems
                 current.pages[path] = key

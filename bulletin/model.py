@@ -178,11 +178,17 @@ class Article:
     # Kept between builds with its front-matter and body packed, unpacked when first read: a
     # rebuild that loads the whole site reads few of its articles.
     def __reduce__(self) -> tuple[Any, ...]:
+        eager = {name: value for name, value in self.__dict__.items() if name not in _PACKED and name != "_packed"}
+        return (_unpack_article, (eager, self.pack()))
+
+    def pack(self) -> bytes:
+        """Its front-matter and body packed, as a build's state keeps them; made once, until
+        `changed`."""
         packed = self.__dict__.get("_packed")
         if packed is None:
-            packed = pickle.dumps({name: getattr(self, name) for name in _PACKED}, protocol=pickle.HIGHEST_PROTOCOL)
-        eager = {name: value for name, value in self.__dict__.items() if name not in _PACKED and name != "_packed"}
-        return (_unpack_article, (eager, packed))
+            packed = self.__dict__["_packed"] = pickle.dumps({name: getattr(self, name) for name in _PACKED},
+                                                             protocol=pickle.HIGHEST_PROTOCOL)
+        return packed
 
     def __getattr__(self, name: str) -> Any:  # only for what is not unpacked yet
         packed = self.__dict__.get("_packed")

@@ -163,6 +163,13 @@ def test_pages_rendered_by_worker_processes_are_the_same(tmp_path: Path, monkeyp
     # And what the workers say of each page is what this process would have said.
     assert workers.memo.pages == alone.memo.pages and workers.memo.deps == alone.memo.deps
     assert len(workers.memo.pages) > 450
+    # The state the parallel build saved (articles packed while the workers finished) serves
+    # the next build as well as any.
+    _append(site / "content/7.md", "\n新增的一句话。\n")
+    (site / "content/8.md").write_text((site / "content/8.md").read_text(encoding="utf-8").replace("title: 第8篇", "title: 第八篇"),
+                                       encoding="utf-8")
+    Builder(site, tmp_path / "workers").build()
+    assert snapshot(tmp_path / "workers") == _cold(site, tmp_path / "cold")
 
 
 def _append(path: Path, text: str) -> None:
