@@ -152,8 +152,11 @@ def _parse_in_worker(rel: str) -> tuple[tuple[Report | None, list[Problem]], dic
     assert _worker is not None
     config, zones, pack = _worker
     report, problems = parse_report(rel, config, zones)
-    if report is not None and pack is not None:
-        report = replace(report, body=report.body.stored(pack.put))
+    if report is not None:
+        for name in (*report.meta.tags, *report.meta.reporters):  # the main process needs no pinyin for them
+            slugify(name)
+        if pack is not None:
+            report = replace(report, body=report.body.stored(pack.put))
     return (report, problems), slugs.take_learned()
 
 
