@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterator, Mapping
+from typing import Callable, Iterator, Mapping, NamedTuple
 from html import escape
 
 import posixpath
@@ -118,12 +118,15 @@ class Builder:
         try:
             previous = self._site if self._site is not None and self._site.config == config else None
             site = assemble(config, reports, held_back, warnings, broken={p.path for p in problems if p.path},
-                            images=Images(self.root, self.root / CACHE_DIR / "images"), previous=previous)
+                            images=self._images(), previous=previous)
         except BuildError as error:
             problems.extend(error.problems)
         if problems:
             raise BuildError(problems)
         return site
+
+    def _images(self) -> Images:
+        return Images(self.root, self.root / CACHE_DIR / "images")
 
     def build(self, warnings: list[Problem] | None = None, progress: bool = False) -> BuildReport:
         with _no_cycle_collection():
@@ -267,7 +270,7 @@ class Builder:
             made: list[Problem] = []
             noted: list[Problem] = []
             terms = {t.name: t for t in (*article.tags, *article.reporters)}
-            new = article_of(config, report, terms, terms, Images(self.root, self.root / CACHE_DIR / "images"), made)
+            new = article_of(config, report, terms, terms, self._images(), made)
             new = resolve_report_links(new, by_source, {}, config.path_prefix, made, noted, set())
             if made or noted or replace(new, body=article.body) != article:
                 return None
@@ -597,8 +600,7 @@ def render(site: Site, out: Output | MemoryOutput, progress: bool = False, memo:
             sitemap.append((page.url, article.date if article else None))
         if (affected is not None and path not in affected) or (parallel and page.kind == "article"):
             continue
-        key = fingerprint(everything, page.template, page.kind, page.title, page.url, page.feeds,
-                          page.description, page.context)
+        key = page_fingerprint(everything, page)
         if previous.pages.get(path) != key or not out.keep(path, page.source):
             later.append((path, page))
         current.pages[path] = key
@@ -615,11 +617,9 @@ def render(site: Site, out: Output | MemoryOutput, progress: bool = False, memo:
             continue
         key = fingerprint(everything, spec.url, spec.title, spec.description, spec.items,
                           None if spec.items else feeds.empty_feed_date(site))
-        if workers is not None:
-            pass  # rendered by the workers
-        elif all(previous.pages.get(p) == key for p in paths) and all(out.keep(p, spec.source) for p in paths):
-            pass
-        else:
+        # Rendered here unless the workers do it, or the last build's files stand.
+        if workers is None and not (all(previous.pages.get(p) == key for p in paths)
+                                    and all(out.keep(p, spec.source) for p in paths)):
             for path, data in feeds.render(spec, site, links):
                 out.write(path, data, spec.source)
         used = (previous.deps.get(paths[0]) if previous.pages.get(paths[0]) == key else None) or (
@@ -645,6 +645,12 @@ def render(site: Site, out: Output | MemoryOutput, progress: bool = False, memo:
     return page_count, feed_count, current
 
 
+def page_fingerprint(everything: str, page: Page) -> str:
+    """A page's fingerprint: what it shows, and `everything` (the theme, and what every page shows)."""
+    return fingerprint(everything, page.template, page.kind, page.title, page.url, page.feeds, page.description,
+                       page.context)
+
+
 class _Entries(Mapping[str, Markup]):
     """Article URL → its list entry, from a memo's entries, made when asked for."""
 
@@ -663,8 +669,20 @@ class _Entries(Mapping[str, Markup]):
 
 
 PARALLEL_PAGES = 400  # below this many reports, starting workers costs more than it saves
-# What forked page workers render: set just before they start, read in the workers.
-_shared: tuple | None = None  # type: ignore[type-arg]
+
+
+class _Shared(NamedTuple):
+    """What forked page workers render: set just before they start, read in the workers."""
+
+    theme: Theme
+    common: dict  # type: ignore[type-arg]
+    everything: str
+    jobs: list[tuple[str, str, str, str | None, Page]]
+    feed_jobs: list[tuple[feeds.FeedSpec, list[tuple[str, str]]]]
+    links: Links
+
+
+_shared: _Shared | None = None
 
 
 def _render_elsewhere(theme: Theme, common: dict, everything: str,  # type: ignore[type-arg]
@@ -678,7 +696,7 @@ def _render_elsewhere(theme: Theme, common: dict, everything: str,  # type: igno
     from multiprocessing import get_context
 
     global _shared
-    _shared = (theme, common, everything, jobs, feed_jobs, links)
+    _shared = _Shared(theme, common, everything, jobs, feed_jobs, links)
     count = os.cpu_count() or 2
     pool = ProcessPoolExecutor(count, get_context("fork"), initializer=_quiet_worker)
     size = max(1, -(-len(jobs) // (count * 4)))
@@ -697,9 +715,8 @@ def _quiet_worker() -> None:
 
 def _render_feeds(start: int, stop: int) -> list[tuple[str, str, object]]:
     assert _shared is not None
-    site, links, feed_jobs = _shared[1]["site"], _shared[5], _shared[4]
-    for spec, files in feed_jobs[start:stop]:
-        for (path, data), (staged, previous) in zip(feeds.render(spec, site, links), files):
+    for spec, files in _shared.feed_jobs[start:stop]:
+        for (path, data), (staged, previous) in zip(feeds.render(spec, _shared.common["site"], _shared.links), files):
             os.makedirs(os.path.dirname(staged), exist_ok=True)
             write_file(Path(staged), Path(previous), data)
     return []
@@ -707,11 +724,10 @@ def _render_feeds(start: int, stop: int) -> list[tuple[str, str, object]]:
 
 def _render_jobs(start: int, stop: int) -> list[tuple[str, str, object]]:
     assert _shared is not None
-    theme, common, everything, jobs = _shared[:4]
+    theme, common, everything, jobs = _shared.theme, _shared.common, _shared.everything, _shared.jobs
     done = []
     for path, staged, previous, key_before, page in jobs[start:stop]:
-        key = fingerprint(everything, page.template, page.kind, page.title, page.url, page.feeds,
-                          page.description, page.context)
+        key = page_fingerprint(everything, page)
         os.makedirs(os.path.dirname(staged), exist_ok=True)
         if key == key_before and os.path.isfile(previous) and not os.path.islink(previous):
             os.link(previous, staged)  # the page is as the last build left it

@@ -195,9 +195,8 @@ def load_reports(config: SiteConfig, *, drafts: bool, future: bool, now: datetim
     todo = [rel for rel in sources if rel not in cache or cache[rel][0] != keys[rel]]
     if early is not None:  # parsed already, in another process, while this one was busy
         done = early.results(setting)
-        for rel in [rel for rel in todo if rel in done]:
-            cache[rel] = (keys[rel], done[rel])
-            todo.remove(rel)
+        cache.update((rel, (keys[rel], done[rel])) for rel in todo if rel in done)
+        todo = [rel for rel in todo if rel not in done]
     if len(todo) >= PARALLEL_THRESHOLD and (os.cpu_count() or 1) > 1:
         from concurrent.futures import ProcessPoolExecutor
         from multiprocessing import get_context

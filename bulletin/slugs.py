@@ -72,7 +72,6 @@ def pinyin(text: str) -> list[str]:
     return [syllable for word in _segmenter()(text) for syllable in _word_pinyin(word)]
 
 
-@lru_cache(maxsize=65536)
 def _slugify(text: str, max_length: int) -> str:
     parts = pinyin(unicodedata.normalize("NFKC", text))
     words: list[str] = []

@@ -87,6 +87,26 @@ def walk_stats(top: Path) -> Iterator[tuple[str, os.stat_result]]:
                     continue
 
 
+_MISSING = object()
+
+
+def _read(path: Path) -> Any:
+    """A pickled file's object, or _MISSING when it cannot be read (absent, damaged, older)."""
+    try:
+        with open(path, "rb") as handle:
+            return pickle.load(handle)
+    except _READ_ERRORS:
+        return _MISSING
+
+
+def _write(path: Path, data: Any) -> None:
+    """Pickle `data` into `path` whole or not at all (raises OSError)."""
+    partial = path.with_suffix(".part")
+    with open(partial, "wb") as handle:
+        pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    partial.replace(path)
+
+
 class Pack:
     """Report bodies appended to one new file of a folder, each read back by offset and length:
     one file written per build instead of one per body."""
@@ -129,15 +149,12 @@ class Store:
         self.slugs_path = self.folder / "slugs.pickle"  # the same for every output
         self.bodies = self.folder / f"bodies-{key}"  # each state cleans up its own
         self.version = (FORMAT, version, str(output))
+        self._slugs: dict[str, str] | None = None  # as read once
 
     # --- the inputs file -------------------------------------------------------------------
     def saved(self) -> dict[str, Any] | None:
         """What the last complete build saw and said, if it belongs to this version."""
-        try:
-            with open(self.inputs_path, "rb") as handle:
-                saved = pickle.load(handle)
-        except _READ_ERRORS:
-            return None
+        saved = _read(self.inputs_path)
         return saved if isinstance(saved, dict) and saved.get("version") == self.version else None
 
     def invalidate(self) -> None:
@@ -150,10 +167,7 @@ class Store:
     def save_inputs(self, inputs: Inputs, state: tuple[str, int] | None, **said: Any) -> None:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            with open(self.inputs_path.with_suffix(".part"), "wb") as handle:
-                pickle.dump({"version": self.version, "inputs": inputs, "state": state, **said}, handle,
-                            protocol=pickle.HIGHEST_PROTOCOL)
-            self.inputs_path.with_suffix(".part").replace(self.inputs_path)
+            _write(self.inputs_path, {"version": self.version, "inputs": inputs, "state": state, **said})
         except OSError:
             pass  # a read-only site still builds; the next build just starts from scratch
 
@@ -181,23 +195,16 @@ class Store:
 
     def load_reports(self, state: tuple[str, int]) -> Any:
         """The parsed reports saved with the state `state` names (None if they are not)."""
-        try:
-            with open(self.reports_path, "rb") as handle:
-                parsed = pickle.load(handle)
-        except _READ_ERRORS:
-            return None
-        return parsed["reports"] if parsed.get("token") == state[0] else None
+        parsed = _read(self.reports_path)
+        return parsed["reports"] if isinstance(parsed, dict) and parsed.get("token") == state[0] else None
 
     def save(self, reports: Any, **state: Any) -> tuple[str, int] | None:
         """Write a whole new state; returns its (token, 0), or None when it could not be written."""
         token = secrets.token_hex(8)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            for path, data in ((self.reports_path, {"token": token, "reports": reports}), (self.state_path, {"token": token, **state})):
-                partial = path.with_suffix(".part")
-                with open(partial, "wb") as handle:
-                    pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
-                partial.replace(path)
+            _write(self.reports_path, {"token": token, "reports": reports})
+            _write(self.state_path, {"token": token, **state})
             if self.journal_path.exists():
                 self.journal_path.unlink()
         except OSError:
@@ -221,34 +228,27 @@ class Store:
     # --- the output's folders ---------------------------------------------------------------
     def folders(self) -> Any:
         """The output's folders as the last full build left them (writer.Folders), if known."""
-        try:
-            with open(self.folders_path, "rb") as handle:
-                return pickle.load(handle)
-        except _READ_ERRORS:
-            return None
+        folders = _read(self.folders_path)
+        return None if folders is _MISSING else folders
 
     def save_folders(self, folders: Any) -> None:
         try:
-            with open(self.folders_path, "wb") as handle:
-                pickle.dump(folders, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            _write(self.folders_path, folders)
         except OSError:
             pass  # the next build reads the whole output instead
 
     # --- pinyin ----------------------------------------------------------------------------
     def slugs(self) -> dict[str, str]:
-        """Text → pinyin slug, as earlier builds looked them up."""
-        try:
-            with open(self.slugs_path, "rb") as handle:
-                known = pickle.load(handle)
-        except _READ_ERRORS:
-            return {}
-        return known if isinstance(known, dict) else {}
+        """Text → pinyin slug, as earlier builds looked them up (the file is read once)."""
+        if self._slugs is None:
+            known = _read(self.slugs_path)
+            self._slugs = known if isinstance(known, dict) else {}
+        return self._slugs
 
     def save_slugs(self, known: dict[str, str]) -> None:
+        self._slugs = known
         try:
-            with open(self.slugs_path.with_suffix(".part"), "wb") as handle:
-                pickle.dump(known, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            self.slugs_path.with_suffix(".part").replace(self.slugs_path)
+            _write(self.slugs_path, known)
         except OSError:
             pass
 
