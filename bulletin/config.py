@@ -14,8 +14,17 @@ from bulletin.slugs import is_valid_slug, slugify
 from bulletin.yamlmap import Entry, load_mapping
 
 CONFIG_NAME = "bulletin.yaml"
-# Themes that ship with bulletin, used when the site has no themes/NAME folder of its own.
-BUILTIN_THEMES = Path(__file__).resolve().parent.parent / "themes"
+
+
+def _builtin_themes() -> Path:
+    """Themes that ship with bulletin, used when the site has no themes/NAME folder of its own:
+    inside the installed package (bulletin/themes/), or at the top of a source checkout."""
+    package = Path(__file__).resolve().parent
+    installed = package / "themes"
+    return installed if installed.is_dir() else package.parent / "themes"
+
+
+BUILTIN_THEMES = _builtin_themes()
 
 
 @dataclass(frozen=True)
