@@ -116,3 +116,104 @@ def test_image_file_names_run_no_script_in_chromium(site_copy: Path) -> None:
         # The pictures themselves work: each image loaded, from its file.
         sizes = page.evaluate("[...document.images].filter(i => i.closest('picture')).map(i => i.naturalWidth)")
         assert len(sizes) == 3 and all(sizes), sizes
+
+
+# Finding 10: the sanitiser's allow-list --------------------------------------------------------
+
+def test_raw_html_takes_no_id_or_class_of_the_theme(site_copy: Path) -> None:
+    body = ('## Main\n\n<div id="main" class="masthead site-title">伪装成报头</div>\n\n'
+            '正文[^1]，见<a href="#note">注</a>。\n\n<p id="note">说明</p>\n\n## 小节\n\n[^1]: 数据来源。\n')
+    out = _build(_report(site_copy, body).parents[2])
+    text = (out / EVIL_PAGE).read_text()
+    page = _Page(text)
+    ids = page.values("id")
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    assert len(page.find("main", id="main")) == 1 and not page.find("div", id="main")
+    assert page.find("div", id="r-main", **{"class": "r-masthead r-site-title"})
+    assert not [c for c in page.values("class") if "masthead" in c.split()][1:]  # only the theme's own
+    # The report's own anchors still lead somewhere: its link to its note, footnotes, headings.
+    assert page.find("a", href="#r-note") and page.find("p", id="r-note")
+    assert page.find("a", href="#fn1") and page.find("li", id="fn1", **{"class": "footnote-item"})
+    assert page.find("section", **{"class": "footnotes"})
+    assert page.find("h2", id="xiao-jie") and page.find("h2", id="section-main")
+
+
+SCRIPT_URLS = {
+    "q cite": '<q cite="javascript:alert(1)">引</q>',
+    "blockquote cite": '<blockquote cite="vbscript:msgbox(1)">引</blockquote>',
+    "img srcset": '<img src="ok.png" srcset="javascript:alert(1) 1x" alt="">',
+    "source srcset": '<picture><source srcset="ok.png 1x, javascript:alert(1) 2x"><img src="ok.png" alt=""></picture>',
+    "video poster": '<video src="a.mp4" poster="javascript:alert(1)"></video>',
+    "a data:": '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">点</a>',
+    "img svg data:": '<img src="data:image/svg+xml,&lt;svg onload=alert(1)&gt;" alt="">',
+    "split scheme": '<a href="java&#10;script:alert(1)">点</a>',
+    "del cite": '<del cite="  JAVASCRIPT:alert(1)">删</del>',
+    "markdown data: link": "[点](data:image/png;base64,iVBORw0KGgo=)",
+}
+
+
+@pytest.mark.parametrize("raw", list(SCRIPT_URLS.values()), ids=list(SCRIPT_URLS))
+def test_no_attribute_of_raw_html_keeps_a_script_address(raw: str) -> None:
+    page = _Page(render(f"正文。\n\n{raw}\n").html)
+    for _, attrs in page.elements:
+        for name, value in attrs.items():
+            assert "script" not in (value or "").lower().replace("\n", ""), (name, value)
+            assert not (value or "").startswith("data:"), (name, value)
+
+
+def test_markdown_makes_links_only_of_allowed_addresses() -> None:
+    page = _Page(render("[甲](ftp://example.org/a) [乙](weixin://dl/chat) [丙](https://example.org/) [丁](../2020/a.md)",
+                        source="content/2021/a.md").html)
+    assert [a.get("href") for a in page.find("a")] == ["https://example.org/", "bulletin-report:content/2020/a.md"]
+
+
+def test_raw_html_keeps_safe_addresses_and_inline_raster_images() -> None:
+    png = "data:image/png;base64,iVBORw0KGgo="
+    page = _Page(render(f'<q cite="https://example.org/src">引</q> <img src="{png}" srcset="a.png 1x, b.png 2x" alt="">'
+                        '<a href="mailto:news@example.org">信</a> <a href="tel:+86-10-1234">电</a>').html)
+    assert page.find("q", cite="https://example.org/src")
+    assert page.find("img", src=png, srcset="a.png 1x, b.png 2x")
+    assert page.find("a", href="mailto:news@example.org") and page.find("a", href="tel:+86-10-1234")
+
+
+def test_links_out_of_the_site_are_marked_ugc_nofollow_noopener(site_copy: Path) -> None:
+    body = ('[外链](https://evil.example/a) <https://evil.example/b> <a href="https://evil.example/c" rel="author">c</a> '
+            '<a href="//evil.example/d">d</a> [站内](guiyang.md) <mark>原始 HTML</mark> [邮件](mailto:a@example.org)\n')
+    out = _build(_report(site_copy, body).parents[2])
+    page = _Page((out / EVIL_PAGE).read_text())
+    outside = [a for a in page.find("a") if "evil.example" in (a.get("href") or "")]
+    assert len(outside) == 4
+    assert all(a.get("rel") == "ugc nofollow noopener" for a in outside), outside
+    inside = [a for a in page.find("a") if (a.get("href") or "").startswith(BASE + "2021/03/gui-yang")]
+    assert inside and all(a.get("rel") is None for a in inside)
+    assert page.find("a", href="mailto:a@example.org")[0].get("rel") is None
+    # The same without raw HTML in the report.
+    _report(site_copy, "[外链](https://evil.example/a)")
+    out = _build(site_copy)
+    assert _Page((out / EVIL_PAGE).read_text()).find("a", href="https://evil.example/a", rel="ugc nofollow noopener")
+
+
+# Finding 11: links to reports in reports with raw HTML -----------------------------------------
+
+def test_links_to_reports_survive_raw_html(site_copy: Path) -> None:
+    guiyang = site_copy / "content/2021/guiyang.md"
+    guiyang.write_text(guiyang.read_text(encoding="utf-8") + '\n<mark id="main">重点</mark>：另见[青岛的报道](qingdao.md#kai-gong)。\n',
+                       encoding="utf-8")
+    out = _build(site_copy)
+    qingdao = BASE + "2021/03/na-di-ji-kai-gong-qing-dao-gao-xin-qu-xiang-mu-luo-di-shi-xian-jia-su-pao/"
+    article = _Page((out / "2021/03/gui-yang-gao-xin-qu-shuang-di-yi-bei-hou-de-fa-zhan-mi-ma/index.html").read_text())
+    assert article.find("a", href=qingdao + "#kai-gong")
+    assert article.find("mark")
+    # … and on the printed page the report is shown on, among others.
+    printed = _Page((out / "editions/2021-03-22/02/index.html").read_text())
+    assert printed.find("a", href=qingdao + "#kai-gong")
+    for page in (article, printed):  # the report's id is its own on either page
+        ids = page.values("id")
+        assert ids.count("main") == 1 and len(ids) == len(set(ids))
+    assert not [v for v in article.values("href") + printed.values("href") if v.startswith("bulletin-")]
+
+
+def test_a_forged_report_link_in_raw_html_is_dropped() -> None:
+    page = _Page(render('<a href="bulletin-report:content/2021/secret.md">伪造</a> [真](other.md)',
+                        source="content/2021/a.md").html)
+    assert [a.get("href") for a in page.find("a")] == [None, "bulletin-report:content/2021/other.md"]
