@@ -217,3 +217,54 @@ def test_a_forged_report_link_in_raw_html_is_dropped() -> None:
     page = _Page(render('<a href="bulletin-report:content/2021/secret.md">伪造</a> [真](other.md)',
                         source="content/2021/a.md").html)
     assert [a.get("href") for a in page.find("a")] == [None, "bulletin-report:content/2021/other.md"]
+# Finding 10: names that look the same are the same, and read the right way round --------------
+
+def _groups(out: Path, kind: str) -> list[str]:
+    """The names on a group index (tags/, reporters/), as readers see them."""
+    page = (out / kind / "index.html").read_text()
+    return [html.unescape(name) for name in re.findall(rf'<a href="{BASE}{kind}/[^"]+/">([^<]*)</a> <span class="count">', page)]
+
+
+def test_names_that_look_the_same_are_the_same(site_copy: Path) -> None:
+    # guiyang.md has 营商环境 and 易颖 already.
+    _report(site_copy, front="reporter: [\"易\\u200b颖\", ＡＩ 记者]\ntags: [\"营商\\u200b环境\", \"\\ufeff产业招商\", ＡＩ　产业]\n")
+    _report(site_copy, name="other.md", title="另一篇", zone='"贵阳\\u2060高新区"',
+            front="reporter: AI  记者\ntags: [AI 产业, \"营商\\u200d环境\"]\n")
+    out = _build(site_copy)
+    tags, reporters = _groups(out, "tags"), _groups(out, "reporters")
+    assert sorted(t for t in tags if "营商" in t or "产业" in t) == ["AI 产业", "产业招商", "营商环境"], tags
+    assert sorted(r for r in reporters if "易" in r or "记者" in r) == ["AI 记者", "易颖"], reporters
+    assert not list((out / "tags").glob("*-2"))  # no second page for a name that looks the same
+    evil = _Page((out / EVIL_PAGE).read_text())
+    assert evil.find("a", href=BASE + "tags/ying-shang-huan-jing/") and evil.find("a", href=BASE + "zones/guiyang/")
+
+
+INVISIBLE_NAMES = {
+    "zero-width tag": ('tags: [营商环境, "\\u200b"]', "content/2021/evil.md:6: 'tags': the name '<U+200B>' is made only of invisible characters"),
+    "word joiner reporter": ('reporter: "\\u2060\\ufeff"', "content/2021/evil.md:6: 'reporter': the name '<U+2060><U+FEFF>' is made only of invisible characters"),
+}
+
+
+@pytest.mark.parametrize("front, message", list(INVISIBLE_NAMES.values()), ids=list(INVISIBLE_NAMES))
+def test_a_name_of_invisible_characters_is_refused(site_copy: Path, capsys: pytest.CaptureFixture[str], front: str, message: str) -> None:
+    _report(site_copy, front=front + "\n")
+    err = _refused(site_copy, capsys)
+    assert message in err, err
+    assert "hint: delete it, or write the name" in err
+
+
+BIDI = {
+    "title": ("title: \"\\u202e报道\"\ndate: 2021-12-01\nzone: guiyang\n", "content/2021/bidi.md:2: the title '<U+202E>报道' holds an invisible character that changes the order text is shown in (U+202E)"),
+    "tag": ("title: 报道\ndate: 2021-12-01\nzone: guiyang\ntags:\n  - 正常\n  - \"产业\\u2067招商\"\n", "content/2021/bidi.md:7: 'tags': the name '产业<U+2067>招商' holds"),
+    "reporter": ("title: 报道\ndate: 2021-12-01\nzone: guiyang\nreporter: \"易\\u200f颖\"\n", "content/2021/bidi.md:5: 'reporter': the name '易<U+200F>颖' holds"),
+    "zone": ("title: 报道\ndate: 2021-12-01\nzone: \"贵阳高新区\\u202d\"\n", "content/2021/bidi.md:4: the zone '贵阳高新区<U+202D>' holds"),
+}
+
+
+@pytest.mark.parametrize("front, message", list(BIDI.values()), ids=list(BIDI))
+def test_bidirectional_controls_are_refused_in_titles_and_names(site_copy: Path, capsys: pytest.CaptureFixture[str], front: str, message: str) -> None:
+    (site_copy / "content/2021/bidi.md").write_text(f"---\n{front}---\n\n正文。\n", encoding="utf-8")
+    err = _refused(site_copy, capsys)
+    assert message in err, err
+    assert "hint: delete it (most editors do not show it: retype the text if need be)" in err
+    assert "\u202e" not in err and "\u2067" not in err  # the message itself reads the right way round
