@@ -9,6 +9,7 @@ from typing import Any, Callable, Mapping
 
 from bulletin.config import SiteConfig, Zone, page_number
 from bulletin.errors import Problem, did_you_mean
+from bulletin.markup import WEB_SCHEMES, url_problem
 from bulletin.model import IssueRef, Meta, PageRef
 from bulletin.slugs import is_valid_slug
 from bulletin.yamlmap import Entry, load_mapping
@@ -267,6 +268,9 @@ def parse_meta(split_: Split, path: str, config: SiteConfig, zones: ZoneIndex) -
         else:
             draft = draft_entry.value
     optional = {k: _text(get(k), k, fail) or None for k in ("summary", "image", "image_caption", "image_credit")}
+    if optional["image"] and (reason := url_problem(optional["image"], WEB_SCHEMES)):
+        fail(entries["image"], f"'image' cannot be '{shown(optional['image'])}': {reason}",
+             "give the path of an image file beside the report (photo.jpg) or an http(s) address")
     edition, page, position = _printed(get("edition"), get("page"), get("position"), fail)
     if problems or zone is None:
         return None, problems

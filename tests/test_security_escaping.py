@@ -268,3 +268,20 @@ def test_bidirectional_controls_are_refused_in_titles_and_names(site_copy: Path,
     assert message in err, err
     assert "hint: delete it (most editors do not show it: retype the text if need be)" in err
     assert "\u202e" not in err and "\u2067" not in err  # the message itself reads the right way round
+
+
+# Finding 10: addresses in front-matter ---------------------------------------------------------
+
+@pytest.mark.parametrize("image", ["javascript://%0aalert(1)", "JavaScript:alert(1)", "data:image/png;base64,iVBORw0KGgo=",
+                                   "vbscript:msgbox(1)", "file:///etc/passwd", "https://example.org/a\\nb.png"])
+def test_a_lead_image_with_a_script_address_is_refused(site_copy: Path, capsys: pytest.CaptureFixture[str], image: str) -> None:
+    _report(site_copy, front=f'image: "{image}"\n')
+    err = _refused(site_copy, capsys)
+    assert err.startswith("content/2021/evil.md:6: 'image' cannot be "), err
+    assert "hint: give the path of an image file beside the report (photo.jpg) or an http(s) address" in err
+
+
+def test_a_lead_image_on_the_web_is_kept(site_copy: Path) -> None:
+    _report(site_copy, front="image: https://img.example.org/a.png\n")
+    page = _Page((_build(site_copy) / EVIL_PAGE).read_text())
+    assert page.find("meta", property="og:image", content="https://img.example.org/a.png")
