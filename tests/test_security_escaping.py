@@ -285,3 +285,25 @@ def test_a_lead_image_on_the_web_is_kept(site_copy: Path) -> None:
     _report(site_copy, front="image: https://img.example.org/a.png\n")
     page = _Page((_build(site_copy) / EVIL_PAGE).read_text())
     assert page.find("meta", property="og:image", content="https://img.example.org/a.png")
+
+
+# Finding 10: base_url ---------------------------------------------------------------------------
+
+BAD_BASE_URLS = {
+    "line break": ('"https://news.example.com/gaoxin/\\nSitemap: https://evil.example/x.xml"', "found U+000A at character 33"),
+    "space": ('"https://news.example.com/ga oxin/"', "found U+0020 at character 28"),
+    "tab": ('"https://news.example.com/\\tgaoxin/"', "found U+0009"),
+    "quote": ("'https://news.example.com/gaoxin/\"onmouseover=\"alert(1)'", "found U+0022"),
+    "bidi": ('"https://news.example.com/\\u202egaoxin/"', "found U+202E"),
+    "password": ("https://editor:s3cret@news.example.com/gaoxin/", "must not contain a user name or password"),
+    "scheme": ("javascript://news.example.com/%0aalert(1)", "must be an absolute http(s) URL"),
+}
+
+
+@pytest.mark.parametrize("value, message", list(BAD_BASE_URLS.values()), ids=list(BAD_BASE_URLS))
+def test_a_base_url_that_could_inject_is_refused(site_copy: Path, capsys: pytest.CaptureFixture[str], value: str, message: str) -> None:
+    config = site_copy / "bulletin.yaml"
+    config.write_text(config.read_text().replace("base_url: https://news.example.com/gaoxin/", f"base_url: {value}"))
+    err = _refused(site_copy, capsys)
+    assert err.startswith("bulletin.yaml:4: 'base_url' "), err
+    assert message in err
