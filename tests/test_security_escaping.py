@@ -307,3 +307,39 @@ def test_a_base_url_that_could_inject_is_refused(site_copy: Path, capsys: pytest
     err = _refused(site_copy, capsys)
     assert err.startswith("bulletin.yaml:4: 'base_url' "), err
     assert message in err
+
+
+# Finding 8: RSS carries plain text as text ----------------------------------------------------
+
+PHISH = '<a href="https://evil.example/phish">点此领取补贴</a>'
+
+
+def _links_in(fragment: str) -> list[dict[str, str | None]]:
+    return _Page(fragment).find("a")
+
+
+def test_rss_gives_summaries_and_titles_as_text_not_html(site_copy: Path) -> None:
+    front = f"summary: '{PHISH}'\ntags: ['<i>斜体</i>']\nedition: 2021-12-02\npage: 1\n"
+    _report(site_copy, front=front, title="标题 <b>加粗</b> & 更多")
+    _report(site_copy, '`<a href="https://evil.example/code">代码</a>` 是一段代码。', name="code.md", title="代码")
+    out = _build(site_copy)
+    rss = feedparser.parse((out / "feed.xml").read_bytes())
+    assert rss.bozo == 0
+    entries = {e.link.rsplit("/", 2)[1]: e for e in rss.entries}
+    for slug, summary in (("evil", PHISH), ("code", '<a href="https://evil.example/code">代码</a> 是一段代码。')):
+        entry = entries[slug]
+        assert _links_in(entry.summary) == [], entry.summary  # no live link in what readers show
+        assert html.unescape(entry.summary) == summary  # the text itself, as written
+    assert not _Page(entries["evil"].title).find("b")
+    assert html.unescape(entries["evil"].title) == "标题 <b>加粗</b> & 更多"
+    assert "<p>" in entries["evil"].content[0].value  # content:encoded is still HTML
+    # The same in the feeds of a tag (its name in the channel's title) and of the printed issues.
+    tag = feedparser.parse(next(f for f in (out / "tags").glob("*/feed.xml") if "斜体" in f.read_text()).read_bytes())
+    assert not _Page(tag.feed.title).find("i") and html.unescape(tag.feed.title).startswith("<i>斜体</i> - ")
+    issue = feedparser.parse((out / "editions/feed.xml").read_bytes()).entries[0]
+    assert not _Page(issue.summary).find("b") and "标题 <b>加粗</b> & 更多" in html.unescape(issue.summary)
+    # Atom was right and stays so: text marked as text.
+    atom = feedparser.parse((out / "atom.xml").read_bytes())
+    evil = next(e for e in atom.entries if e.link.endswith("/evil/"))
+    assert evil.title == "标题 <b>加粗</b> & 更多"
+    assert evil.summary == PHISH and evil.summary_detail.type == "text/plain"
