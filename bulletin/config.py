@@ -120,13 +120,28 @@ def _boolean(value: Any, fail: Callable[[str, str | None], None]) -> Any:
     return value
 
 
+# Characters a base URL may not hold: whitespace (Unicode's too), controls, and those that are
+# never written unescaped in a URL.
+_URL_UNSAFE = re.compile(r'[\s\x00-\x1f\x7f-\x9f"<>\\^`{|}\u200b-\u200f\u2028-\u202e\u2060\u2066-\u2069\ufeff]')
+_URL_UNSAFE_SHOWN = '" < > \\ ^ ` { | }'
+
+
 def _base_url(value: Any, fail: Callable[[str, str | None], None]) -> Any:
     if not isinstance(value, str):
         fail("must be a URL", "e.g. base_url: https://example.org/bulletin/")
         return "http://localhost/"
+    odd = _URL_UNSAFE.search(value)
+    if odd:  # urlsplit drops tabs and line breaks, which would then reach robots.txt and every page
+        fail(f"must not contain spaces, control characters or {_URL_UNSAFE_SHOWN} (found U+{ord(odd.group()):04X} "
+             f"at character {odd.start() + 1})", "e.g. base_url: https://example.org/bulletin/ (percent-encode anything else: a space is %20)")
+        return "http://localhost/"
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
         fail(f"must be an absolute http(s) URL, not {value!r}", "e.g. base_url: https://example.org/bulletin/")
+        return "http://localhost/"
+    if parts.username is not None or parts.password is not None:
+        fail("must not contain a user name or password: it would be published on every page",
+             "e.g. base_url: https://example.org/bulletin/")
         return "http://localhost/"
     return value if value.endswith("/") else value + "/"
 

@@ -1,8 +1,10 @@
 """Site → RSS 2.0 and Atom feeds (feedgen): whole site, per zone, per tag, and the printed issues.
 
-Feeds carry full HTML content with absolute URLs. Nothing in them depends on the clock: a
-feed's date is its newest entry's. The issues' feed has one entry per issue, whose content is
-the issue's table of contents.
+Feeds carry full HTML content with absolute URLs. Titles, descriptions and summaries are plain
+text: Atom marks them as text; RSS readers take them for HTML, so there they are HTML-escaped
+(a summary's "<a href=…>" reaches readers as those characters, never as a link). Nothing in
+them depends on the clock: a feed's date is its newest entry's. The issues' feed has one entry
+per issue, whose content is the issue's table of contents.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from bulletin.urls import Links
 
 if TYPE_CHECKING:
     from feedgen.entry import FeedEntry
+    from feedgen.feed import FeedGenerator
 
 
 class FeedContent:
@@ -115,6 +118,7 @@ def render(spec: FeedSpec, site: Site, links: Links) -> Iterator[tuple[str, byte
         entry.published(article.date)
         entry.updated(article.date)
         entry.summary(article.summary)
+        entry.description(_html_text(article.summary))  # RSS only: content() below sets Atom's content
         entry.content(content(article), type="html")
         for term in article.tags:
             entry.category(term=term.name, label=term.name)
@@ -124,7 +128,12 @@ def render(spec: FeedSpec, site: Site, links: Links) -> Iterator[tuple[str, byte
             entry.dc.dc_creator(", ".join(t.name for t in article.reporters))
     fg.link(href=links.absolute(rss_url), rel="self")
     fg.link(href=links.absolute(spec.url), rel="alternate")
-    yield rss_url, fg.rss_str(pretty=True)
+    # feedgen keeps one title (and one channel description) for both formats: RSS gets them escaped.
+    plain = [fg.title(), fg.description(), *(entry.title() for entry in fg.entry())]
+    _set_texts(fg, [_html_text(text) for text in plain])
+    rss = fg.rss_str(pretty=True)
+    _set_texts(fg, plain)
+    yield rss_url, rss
     fg.link(href=links.absolute(atom_url), rel="self", replace=True)
     fg.link(href=links.absolute(spec.url), rel="alternate")
     yield atom_url, fg.atom_str(pretty=True)
@@ -144,8 +153,23 @@ def _edition_entry(entry: "FeedEntry", edition: Edition, links: Links) -> None:
     entry.published(edition.date)
     entry.updated(edition.updated)
     articles = edition.articles
-    entry.summary(f"共{len(edition.pages)}版{len(articles)}篇：" + "、".join(a.title for a in articles))
+    summary = f"共{len(edition.pages)}版{len(articles)}篇：" + "、".join(a.title for a in articles)
+    entry.summary(summary)
+    entry.description(_html_text(summary))  # RSS only: content() below sets Atom's content
     entry.content(edition_contents(edition, links), type="html")
+
+
+def _set_texts(fg: "FeedGenerator", texts: list[str]) -> None:
+    """Set the channel's title and description, then each entry's title, in that order."""
+    fg.title(texts[0])
+    fg.description(texts[1])
+    for entry, title in zip(fg.entry(), texts[2:]):
+        entry.title(title)
+
+
+def _html_text(text: str) -> str:
+    """Plain text as RSS readers must be given it: as HTML that shows exactly that text."""
+    return escape(text, quote=False)
 
 
 def edition_contents(edition: Edition, links: Links) -> str:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date as Date, datetime, timedelta, timezone
 from typing import Any, Callable, Mapping
 
 from bulletin.config import SiteConfig, Zone, page_number
 from bulletin.errors import Problem, did_you_mean
+from bulletin.markup import WEB_SCHEMES, url_problem
 from bulletin.model import IssueRef, Meta, PageRef
 from bulletin.slugs import is_valid_slug
 from bulletin.yamlmap import Entry, load_mapping
@@ -32,6 +34,34 @@ _DAY = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _ISSUE_NUMBER = re.compile(r"^第?\s*(\d+)\s*期?$")
 _EDITION_KEYS = ("date", "number")
 _PAGE_KEYS = ("number", "name")
+# Characters that change the order text is shown in without being seen (U+202E shows "abc" as
+# "cba"): refused in titles and names.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Characters that are not seen at all: removed from names, so that 营商\u200b环境 is 营商环境.
+_INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff]")
+BIDI_HINT = "delete it (most editors do not show it: retype the text if need be)"
+
+
+def normalize_name(name: str) -> str:
+    """A tag, reporter or zone as it is compared and turned into a URL: NFKC (full-width Ａ is
+    A), without zero-width characters, each run of spaces one space. Names that look the same
+    are the same."""
+    return " ".join(_INVISIBLE.sub("", unicodedata.normalize("NFKC", name)).split())
+
+
+def shown(text: str) -> str:
+    """`text` for a message: each control, invisible or direction-changing character as <U+XXXX>."""
+    return re.sub("[\x00-\x1f\x7f\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]",
+                  lambda m: f"<U+{ord(m.group()):04X}>", text)
+
+
+def bidi_problem(text: str, what: str) -> str | None:
+    """The message for a bidirectional control character in `text` (a title, a name), or None."""
+    found = _BIDI.search(text)
+    if found is None:
+        return None
+    return (f"{what} '{shown(text)}' holds an invisible character that changes the order text is shown in "
+            f"(U+{ord(found.group()):04X})")
 
 
 class Split:
@@ -175,11 +205,11 @@ class ZoneIndex:
     """Finds a registered zone by name or slug."""
 
     def __init__(self, zones: tuple[Zone, ...]):
-        self._by_key = {z.name: z for z in zones} | {z.slug: z for z in zones}
+        self._by_key = {normalize_name(z.name): z for z in zones} | {z.slug: z for z in zones}
         self._names = [z.name for z in zones]
 
     def find(self, key: str) -> Zone | None:
-        return self._by_key.get(key)
+        return self._by_key.get(normalize_name(key))
 
     def hint(self, key: str) -> str:
         close = did_you_mean(key, self._names) or did_you_mean(key, self._by_key)
@@ -206,6 +236,8 @@ def parse_meta(split_: Split, path: str, config: SiteConfig, zones: ZoneIndex) -
 
     get: Callable[[str], Entry | None] = entries.get
     title = _text(get("title"), "title", fail) or ""
+    if message := bidi_problem(title, "the title"):
+        fail(entries["title"], message, BIDI_HINT)
     date = get("date")
     parsed = parse_date(date.value, config.tz) if date else "missing"
     if isinstance(parsed, str):
@@ -217,8 +249,11 @@ def parse_meta(split_: Split, path: str, config: SiteConfig, zones: ZoneIndex) -
     if zone_entry and zone_entry.value not in (None, ""):
         name = str(zone_entry.value).strip()
         zone = zones.find(name)
-        if zone is None:
-            fail(zone_entry, f"unknown zone '{name}'", zones.hint(name))
+        if message := bidi_problem(name, "the zone"):
+            fail(zone_entry, message, BIDI_HINT)
+            zone = None
+        elif zone is None:
+            fail(zone_entry, f"unknown zone '{shown(name)}'", zones.hint(normalize_name(name)))
     reporters = _names(get("reporter"), "reporter", fail)
     tags = _tags(get("tags"), fail)
     slug = _text(get("slug"), "slug", fail)
@@ -233,6 +268,9 @@ def parse_meta(split_: Split, path: str, config: SiteConfig, zones: ZoneIndex) -
         else:
             draft = draft_entry.value
     optional = {k: _text(get(k), k, fail) or None for k in ("summary", "image", "image_caption", "image_credit")}
+    if optional["image"] and (reason := url_problem(optional["image"], WEB_SCHEMES)):
+        fail(entries["image"], f"'image' cannot be '{shown(optional['image'])}': {reason}",
+             "give the path of an image file beside the report (photo.jpg) or an http(s) address")
     edition, page, position = _printed(get("edition"), get("page"), get("position"), fail)
     if problems or zone is None:
         return None, problems
@@ -310,10 +348,24 @@ def _names(entry: Entry | None, key: str, fail: Callable[..., None]) -> tuple[st
     if not isinstance(items, list) or not all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in items):
         fail(entry, f"'{key}' must be a name or a list of names", f"e.g. {key}: 易颖 or {key}: [张洁, 文铭权]")
         return ()
-    names = [str(v).strip() for v in items]
-    if any(not n for n in names):
+    lines = entry.item_lines() if isinstance(value, list) else [entry.line]
+    names: list[str] = []
+    empty = False
+    for item, line in zip(items, lines):
+        text = str(item).strip()
+        name = normalize_name(text)
+        if message := bidi_problem(text, "the name"):
+            fail(Entry(value, line), f"'{key}': {message}", BIDI_HINT)
+        elif not name and text:
+            fail(Entry(value, line), f"'{key}': the name '{shown(text)}' is made only of invisible characters",
+                 "delete it, or write the name")
+        elif not name:
+            empty = True
+        else:
+            names.append(name)
+    if empty:
         fail(entry, f"'{key}' has an empty name")
-    return tuple(dict.fromkeys(n for n in names if n))
+    return tuple(dict.fromkeys(names))
 
 
 def _tags(entry: Entry | None, fail: Callable[..., None]) -> tuple[str, ...]:

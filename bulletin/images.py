@@ -8,7 +8,6 @@ report's folder (photo.png → photo-480w.png, photo-480w.webp, …).
 from __future__ import annotations
 
 import hashlib
-import html
 import io
 import posixpath
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bulletin.errors import Problem
+from bulletin.markup import attributes, srcset, url_path
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -48,17 +48,21 @@ class Picture:
         return self.fallback + self.webp
 
     def srcset(self, href, variants: tuple[Variant, ...]) -> str:  # type: ignore[no-untyped-def]
-        return ", ".join(f"{href(v.url)} {v.width}w" for v in variants)
+        return srcset((href(url_path(v.url)), v.width) for v in variants)
 
     def html(self, href, alt: str, title: str = "", sizes: str = "(min-width: 40em) 40em, 100vw", lazy: bool = True) -> str:  # type: ignore[no-untyped-def]
         """<picture> markup with WebP first, width and height (no layout shift), lazy loading
-        unless it is the lead image (shown at once)."""
-        loading = "lazy" if lazy else "eager"
-        title_attr = f' title="{html.escape(title)}"' if title else ""
-        webp = f'<source type="image/webp" srcset="{self.srcset(href, self.webp)}" sizes="{sizes}">' if self.webp else ""
-        srcset = f' srcset="{self.srcset(href, self.fallback)}" sizes="{sizes}"' if self.fallback else ""
-        return (f'<picture>{webp}<img src="{html.escape(href(self.url))}"{srcset} width="{self.width}" height="{self.height}" '
-                f'alt="{html.escape(alt)}"{title_attr} loading="{loading}" decoding="async"></picture>')
+        unless it is the lead image (shown at once). Every value is escaped here and every
+        file's URL percent-encoded (bulletin.markup): a file name is never markup."""
+        sized = (("sizes", sizes),)
+        webp = f'<source{attributes((("type", "image/webp"), ("srcset", self.srcset(href, self.webp)), *sized))}>' if self.webp else ""
+        image = attributes((
+            ("src", href(url_path(self.url))),
+            *((("srcset", self.srcset(href, self.fallback)), *sized) if self.fallback else ()),
+            ("width", self.width), ("height", self.height), ("alt", alt), ("title", title or None),
+            ("loading", "lazy" if lazy else "eager"), ("decoding", "async"),
+        ))
+        return f"<picture>{webp}<img{image}></picture>"
 
 
 class Images:

@@ -11,11 +11,13 @@ import hashlib
 import posixpath
 import re
 from functools import lru_cache
+from html import unescape
 from urllib.parse import unquote, urlsplit
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from typing import TYPE_CHECKING
 
+from bulletin.markup import LINK_SCHEMES, WEB_SCHEMES, attribute, scheme, srcset_urls, url_problem
 from bulletin.model import Body, Heading, Link
 from bulletin.slugs import slugify
 
@@ -25,21 +27,35 @@ if TYPE_CHECKING:  # the renderer's libraries load when a report is first render
     from markdown_it.token import Token
 
 # Bumped whenever the HTML this module produces changes, so cached bodies are re-rendered.
-RENDERER_VERSION = "1"
+RENDERER_VERSION = "2"
 # A link to another report's file is written with this scheme until the site knows that
 # report's URL (see taxonomy.assemble).
 REPORT_LINK = "bulletin-report:"
 # In a nested body (shown on another page than the report's own), a link to a file beside the
 # report starts with this until the site knows the report's URL (see taxonomy.assemble).
 REPORT_FOLDER = "bulletin-report-folder/"
+# What links out of the site carry: written by a report's author (ugc), not vouched for by the
+# site (nofollow), and given no handle on the page that opened them (noopener).
+OUTSIDE_REL = "ugc nofollow noopener"
+# The prefix of the classes raw HTML gives its elements, and of its ids on a report's own page
+# (see _Authored): the theme names none of its ids or classes so.
+AUTHOR_PREFIX = "r-"
 
 _CJK_RUN = re.compile(r"[\u2e80-\u2fdf\u3040-\u30ff\u3100-\u312f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+")
 _LATIN_WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+(?:[.'’-][A-Za-z0-9\u00c0-\u024f]+)*")
 _SENTENCE_END = "。！？；!?…"
 
 
+# Ids a heading may not take: those of the default theme's templates, and those bulletin keeps
+# for footnotes (fn1, fnref1) and for the ids of raw HTML (r-…, r1a2b3c4d-…). Such a heading's
+# id gets "section-" in front.
+_TAKEN_IDS = re.compile(r"(?:main|search|search-query|site-search-query|related-title|(?:year|sheet|item|editions)-.*"
+                        r"|r-.*|r[0-9a-f]{8}-.*|fn(?:ref)?[-\d].*)")
+
+
 def _heading_slug(text: str) -> str:
-    return slugify(text) or "section"
+    slug = slugify(text) or "section"
+    return "section-" + slug if _TAKEN_IDS.fullmatch(slug) else slug
 
 
 def _figures(state: StateCore) -> None:
@@ -76,7 +92,7 @@ def _render_paragraph_close(self, tokens: Sequence[Token], idx: int, options, en
     token = tokens[idx]
     if token.tag == "figure":
         caption = token.meta.get("caption")
-        text = f"\n<figcaption>{_escape(caption)}</figcaption>" if caption else ""
+        text = f"\n<figcaption>{attribute(caption)}</figcaption>" if caption else ""
         return f"{text}\n</figure>\n"
     return self.renderToken(tokens, idx, options, env)
 
@@ -85,10 +101,6 @@ def _render_footnotes_open(self, tokens: Sequence[Token], idx: int, options, env
     # A titled section: readers (and assistive technology) see what the notes are.
     level = 3 if env.get("nested") else 2
     return f'<section class="footnotes">\n<h{level} class="footnotes-title">注释</h{level}>\n<ol class="footnotes-list">\n'
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
 # A line that could underline a setext heading (=== or ---), inside any container. A text with
@@ -204,6 +216,7 @@ def parser(setext: bool = True, quick_paragraphs: bool = True) -> MarkdownIt:
     from bulletin.cjk import cjk_friendly
 
     md = MarkdownIt("commonmark", {"html": True, "xhtmlOut": False, "breaks": False, "typographer": False})
+    md.validateLink = _validate_link  # type: ignore[method-assign]
     if not setext:
         md.disable("lheading")
     md.enable(["table", "strikethrough"])
@@ -219,6 +232,17 @@ def parser(setext: bool = True, quick_paragraphs: bool = True) -> MarkdownIt:
     md.add_render_rule("paragraph_close", _render_paragraph_close)
     md.add_render_rule("footnote_block_open", _render_footnotes_open)
     return md
+
+
+def _validate_link(url: str) -> bool:
+    """Whether markdown-it makes a link or an image of `url`: only with a scheme bulletin allows
+    (inline raster images included); anything else stays text, as javascript: always did."""
+    return url_problem(url, LINK_SCHEMES, data_images=True) is None
+
+
+def _outside(href: str) -> bool:
+    """Whether a link leads out of the site: every absolute web address does."""
+    return scheme(href) in WEB_SCHEMES or href.startswith("//")
 
 
 @lru_cache(maxsize=1)
@@ -243,21 +267,114 @@ def _allowed() -> tuple[set[str], dict[str, set[str]]]:
     return tags, attributes
 
 
-def sanitize(html: str, attribute_filter: Callable[[str, str, str], str | None] | None = None) -> str:
-    """Only the allow-listed tags and attributes of `html`; `attribute_filter` may rewrite values."""
+# Attributes that hold a URL in some element of some version of HTML or SVG; srcsets apart.
+_URL_ATTRIBUTES = frozenset({"href", "src", "cite", "poster", "background", "action", "formaction", "longdesc",
+                             "usemap", "data", "codebase", "classid", "archive", "profile", "manifest", "ping",
+                             "icon", "dynsrc", "lowsrc", "xlink:href", "itemtype", "itemid"})
+_SRCSET_ATTRIBUTES = frozenset({"srcset", "imagesrcset"})
+_REPORT_SCHEME = REPORT_LINK.rstrip(":")
+
+
+def _safe_url(tag: str, name: str, value: str, report_links: Iterable[str]) -> str | None:
+    """`value`, or None when it is a URL bulletin does not allow there (bulletin.markup): links
+    may be http(s), mailto, tel or relative, everything else http(s) or relative, an <img>'s
+    src also an inline raster image. `report_links`: the links to other reports the renderer
+    marked (REPORT_LINK), resolved once the site is known."""
+    if name in _SRCSET_ATTRIBUTES:
+        return None if any(url_problem(url, WEB_SCHEMES) for url in srcset_urls(value)) else value
+    if name not in _URL_ATTRIBUTES:
+        return value
+    if name == "href" and value in report_links:
+        return value
+    problem = url_problem(value, LINK_SCHEMES if name == "href" else WEB_SCHEMES, data_images=(tag, name) == ("img", "src"))
+    return None if problem else value
+
+
+# The classes bulletin itself gives footnotes, by element.
+_OWN_CLASSES = frozenset({("sup", "footnote-ref"), ("a", "footnote-backref"), ("section", "footnotes"), ("h2", "footnotes-title"),
+                          ("h3", "footnotes-title"), ("ol", "footnotes-list"), ("li", "footnote-item"), ("hr", "footnotes-sep")})
+
+
+class _Authored:
+    """What a report's raw HTML names, renamed so that it can take no id or class of the
+    theme's (a second id="main", a class="masthead"): its ids, and the links to them (#id),
+    get `prefix` (r- on the report's page, the report's own prefix in a nested body), its
+    classes AUTHOR_PREFIX. The ids bulletin gives headings (`own_ids`) and footnotes, and the
+    footnotes' classes, stay as they are."""
+
+    def __init__(self, own_ids: Iterable[str], prefix: str, footnotes: str, report_links: Iterable[str]):
+        self.own_ids = frozenset(own_ids)
+        self.prefix = prefix
+        self.footnote = re.compile(rf"fn(?:ref)?{re.escape(footnotes)}\d+(?::\d+)?")
+        self.report_links = frozenset(report_links)
+
+    def id(self, value: str) -> str:
+        if value in self.own_ids or value.startswith(self.prefix) or self.footnote.fullmatch(value):
+            return value
+        return self.prefix + value
+
+    def __call__(self, tag: str, name: str, value: str) -> str | None:
+        if name == "id":
+            return self.id(value)
+        if name == "href" and value.startswith("#") and len(value) > 1:
+            return "#" + self.id(value[1:])
+        if name == "class":
+            return " ".join(c if (tag, c) in _OWN_CLASSES or c.startswith(AUTHOR_PREFIX) else AUTHOR_PREFIX + c
+                            for c in value.split()) or None
+        return value
+
+
+def sanitize(html: str, attribute_filter: Callable[[str, str, str], str | None] | None = None,
+             authored: _Authored | None = None) -> str:
+    """Only the allow-listed tags and attributes of `html`, and no URL bulletin does not allow
+    in any attribute (_safe_url); `authored` renames a report's ids and classes, then
+    `attribute_filter` may rewrite values."""
     import nh3
 
     tags, attributes = _allowed()
+    report_links = authored.report_links if authored is not None else frozenset()
+
+    def check(tag: str, name: str, value: str) -> str | None:
+        kept = _safe_url(tag, name, value, report_links)
+        if kept is not None and authored is not None:
+            kept = authored(tag, name, kept)
+        if kept is not None and attribute_filter is not None:
+            kept = attribute_filter(tag, name, kept)
+        return kept
+
     return nh3.clean(
         html,
         tags=set(tags),
         attributes=attributes,
-        url_schemes={"http", "https", "mailto", "tel"},
+        # nh3 drops other schemes before asking `check`, which decides for these.
+        url_schemes={"http", "https", "mailto", "tel", "data", _REPORT_SCHEME},
         link_rel=None,
         strip_comments=True,
         filter_style_properties={"text-align"},
-        attribute_filter=attribute_filter,
+        attribute_filter=check,
     )
+
+
+# A start tag as nh3 writes it (every value double-quoted, < > & " escaped in it), and one of
+# its attributes.
+_START_TAG = re.compile(r'<([a-zA-Z][^\s/>]*)((?:\s+[^\s"\'>/=]+(?:="[^"]*")?)*)\s*/?>')
+_ATTRIBUTE = re.compile(r'\s+([^\s"\'>/=]+)(?:="([^"]*)")?')
+
+
+def _mark_outside_links(html: str) -> str:
+    """Sanitised HTML with rel=OUTSIDE_REL on every link out of the site (and no other rel there)."""
+
+    def mark(match: re.Match[str]) -> str:
+        if match.group(1) != "a":
+            return match.group(0)
+        found = [(a.group(1), a.group(2)) for a in _ATTRIBUTE.finditer(match.group(2))]
+        href = next((value for name, value in found if name == "href"), None)
+        if href is None or not _outside(unescape(href)):
+            return match.group(0)
+        kept = "".join(f' {name}="{value}"' if value is not None else f" {name}" for name, value in found if name != "rel")
+        return f'<a{kept} rel="{OUTSIDE_REL}">'
+
+    return _START_TAG.sub(mark, html) if "<a " in html else html
 
 
 def nest_prefix(source: str) -> str:
@@ -281,6 +398,7 @@ def render(text: str, first_line: int = 1, summary_length: int = 120, trusted_ht
     has_raw_html = False
     headings: list[Heading] = []
     links: list[Link] = []
+    report_links: set[str] = set()  # the hrefs marked REPORT_LINK
     paragraphs: list[str] = []
     plain: list[str] = []
     summary_chars = 0
@@ -308,6 +426,11 @@ def render(text: str, first_line: int = 1, summary_length: int = 120, trusted_ht
                     if path and path.endswith(".md"):
                         fragment = urlsplit(href).fragment
                         child.attrSet("href", REPORT_LINK + path + (f"#{fragment}" if fragment else ""))
+                        report_links.add(str(child.attrGet("href")))
+                    elif scheme(href) == "data":  # _validate_link lets inline images through, as images only
+                        del child.attrs["href"]
+                    elif _outside(href):
+                        child.attrSet("rel", OUTSIDE_REL)
                 elif child.type == "image":
                     src = str(child.attrGet("src") or "")
                     links.append(Link(src, line, True, local_path(folder, src)))
@@ -326,10 +449,14 @@ def render(text: str, first_line: int = 1, summary_length: int = 120, trusted_ht
                 paragraphs.append(text_.strip())
                 summary_chars += len(text_)
     html = md.renderer.render(tokens, md.options, env)
-    nested_html = _render_nested(md, tokens, env, folder, nest_prefix(source)) if nested else None
+    prefix = nest_prefix(source)
+    nested_html = _render_nested(md, tokens, env, folder, prefix) if nested else None
     if has_raw_html and not trusted_html:
-        html = sanitize(html)
-        nested_html = sanitize(nested_html) if nested_html is not None else None
+        own = [h.id for h in headings]
+        html = _mark_outside_links(sanitize(html, authored=_Authored(own, AUTHOR_PREFIX, "", report_links)))
+        if nested_html is not None:  # footnotes there are fn-<prefix>1 (docId)
+            authored = _Authored([prefix + i for i in own], prefix, "-" + prefix, report_links)
+            nested_html = _mark_outside_links(sanitize(nested_html, authored=authored))
     all_text = "".join(plain)
     return Body.of(
         html,

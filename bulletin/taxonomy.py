@@ -12,7 +12,7 @@ from dataclasses import replace
 import heapq
 from itertools import chain
 import re
-from html import escape, unescape
+from html import unescape
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Sequence
 
@@ -23,10 +23,15 @@ from bulletin.errors import BuildError, Problem
 from bulletin.images import Images, Picture
 from bulletin.model import Article, Body, Group, Site, Term
 from bulletin.markdown import REPORT_FOLDER, REPORT_LINK, local_path
+from bulletin.markup import attribute
 from bulletin.slugs import slugify
 
 RELATED_COUNT = 5
 _RELATED_WINDOW = 12  # neighbours looked at in each shared zone/tag list
+# An image as the renderer writes it (markdown-it, or nh3 after sanitising), and a link to a
+# report's file as markdown.render marks it; each value is matched unescaped.
+_IMAGE = re.compile(r'<img src="([^"]*)" alt="([^"]*)"(?: title="([^"]*)")?>')
+_REPORT_HREF = re.compile(r'href="' + re.escape(REPORT_LINK) + r'([^"#]*)')
 
 
 def term_slugs(names: Iterable[str], fallback: str) -> dict[str, str]:
@@ -164,7 +169,7 @@ def article_of(config: SiteConfig, report: Report, tag_terms: dict[str, Term], r
         picture=picture,
     )
     if report.body.nested_html is not None:  # files beside the report, linked from other pages
-        nested = report.body.nested_html.replace(f'="{REPORT_FOLDER}', f'="{escape(config.path_prefix + url)}')
+        nested = report.body.nested_html.replace(f'="{REPORT_FOLDER}', f'="{attribute(config.path_prefix + url)}')
         article = replace(article, body=replace(article.body, nested_html=nested))
     return article
 
@@ -224,16 +229,21 @@ def _pictures(images: Images, report: Report, url: str, lead_url: str | None, at
             files.extend((v.cache, v.url) for v in made.files)
     if not pictures or not any(l.is_image for l in report.body.links):
         return None if not lead_url else pictures.get(lead_url), report.body, tuple(sorted(set(files)))
-    html = report.body.html
-    folder = url
+    folder = PurePosixPath(report.source).parent
+    shown: dict[str, Picture] = {}  # an image's src as the body has it → its Picture
     for link in report.body.links:
-        if link.is_image and link.path:
-            target = folder + PurePosixPath(link.path).relative_to(PurePosixPath(report.source).parent).as_posix()
-            picture = pictures.get(target)
-            if picture is None:
-                continue
-            pattern = re.compile(r'<img src="' + re.escape(escape(link.target)) + r'" alt="([^"]*)"(?: title="([^"]*)")?>')
-            html = pattern.sub(lambda m: picture.html(lambda u: prefix + u, unescape(m.group(1)), unescape(m.group(2) or "")), html)
+        if link.is_image and link.path and PurePosixPath(link.path).is_relative_to(folder):
+            picture = pictures.get(url + PurePosixPath(link.path).relative_to(folder).as_posix())
+            if picture is not None:
+                shown[link.target] = picture
+
+    def swap(match: re.Match[str]) -> str:
+        picture = shown.get(unescape(match.group(1)))
+        if picture is None:
+            return match.group(0)
+        return picture.html(lambda u: prefix + u, unescape(match.group(2)), unescape(match.group(3) or ""))
+
+    html = _IMAGE.sub(swap, report.body.html) if shown else report.body.html
     lead = pictures.get(lead_url) if lead_url else None
     body = report.body if html == report.body.html else report.body.with_html(html)
     return lead, body, tuple(sorted(set(files)))
@@ -245,7 +255,7 @@ def resolve_report_links(article: Article, by_source: dict[str, Article], unpubl
     links = [l for l in article.body.links if l.path and l.path.endswith(".md")]
     if not links:
         return article
-    html, nested = article.body.html, article.body.nested_html
+    found: dict[str, str] = {}  # a report's file → its link, as the attribute's value
     for link in links:
         assert link.path is not None
         target = by_source.get(link.path)
@@ -261,9 +271,15 @@ def resolve_report_links(article: Article, by_source: dict[str, Article], unpubl
             problems.append(Problem(f"link to a report that does not exist: '{link.target}' (looked for {link.path})",
                                     article.source, link.line, hint="check the file name; paths are relative to the report's file"))
             continue
-        old, new = f'href="{escape(REPORT_LINK + link.path)}', f'href="{escape(prefix + url)}'
-        html = html.replace(old, new)
-        nested = nested.replace(old, new) if nested is not None else None
+        found[link.path] = attribute(prefix + url)
+
+    def swap(match: re.Match[str]) -> str:
+        href = found.get(unescape(match.group(1)))
+        return match.group(0) if href is None else f'href="{href}'
+
+    html, nested = article.body.html, article.body.nested_html
+    html = _REPORT_HREF.sub(swap, html)
+    nested = _REPORT_HREF.sub(swap, nested) if nested is not None else None
     return replace(article, body=article.body.with_html(html, nested))
 
 
