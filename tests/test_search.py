@@ -1,18 +1,31 @@
-"""Chinese full-text search in a real browser, over the sample bulletin."""
+"""Chinese full-text search in a real browser, over the sample bulletin; which Pagefind runs."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
+import sys
+from importlib import metadata
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
+from bulletin import search
 from bulletin.build import build
+from bulletin.cli import main
 from tests.browser import chromium, serve_folder
 from tests.conftest import REPO
 
-pytestmark = pytest.mark.browser
+
+def _npm_version() -> str:
+    return str(json.loads((REPO / "node_modules/pagefind/package.json").read_text())["version"])
+
+
+def _index_version(output: Path) -> str:
+    return str(json.loads((output / "pagefind/pagefind-entry.json").read_text())["version"])
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +60,7 @@ def _results(page: object) -> list[str]:
     return [t.strip() for t in page.locator(".search-results .search-result-title").all_inner_texts()]  # type: ignore[attr-defined]
 
 
+@pytest.mark.browser
 @pytest.mark.parametrize("word", ["高新区", "集成电路", "营商环境", "生物医药", "易颖", "常彬"])
 def test_search_finds_the_reports_holding_the_word(site: tuple[str, Path], word: str) -> None:
     base, output = site
@@ -59,6 +73,7 @@ def test_search_finds_the_reports_holding_the_word(site: tuple[str, Path], word:
     assert sorted(titles) == sorted(expected)
 
 
+@pytest.mark.browser
 def test_a_word_that_appears_nowhere_finds_nothing(site: tuple[str, Path]) -> None:
     base, _ = site
     with chromium() as browser:
@@ -71,6 +86,7 @@ def test_a_word_that_appears_nowhere_finds_nothing(site: tuple[str, Path]) -> No
         assert _results(page) == ["贵阳高新区：“双第一”背后的发展密码"]
 
 
+@pytest.mark.browser
 def test_the_search_box_on_every_page_leads_to_results(site: tuple[str, Path]) -> None:
     base, _ = site
     with chromium() as browser:
@@ -87,3 +103,139 @@ def test_search_can_be_turned_off(site_copy: Path, tmp_path: Path) -> None:
     build(site_copy, tmp_path / "out")
     assert not (tmp_path / "out/search").exists() and not (tmp_path / "out/pagefind").exists()
     assert 'role="search"' not in (tmp_path / "out/index.html").read_text()
+
+
+# Which Pagefind runs. A site is data: programs come from bulletin's installation or an explicit
+# setting (BULLETIN_PAGEFIND), never from the site's folders.
+
+def _search_on(site: Path) -> Path:
+    config = site / "bulletin.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("search: false", "search: true"), encoding="utf-8")
+    return site
+
+
+def _program(path: Path, script: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("#!/bin/sh\n" + script)
+    path.chmod(0o755)
+    return path
+
+
+def _plant(site: Path, marker: Path) -> None:
+    """A hostile site's Pagefind: it writes a marker and says it is a fine Pagefind."""
+    for rel in ("node_modules/.bin/pagefind", "node_modules/.bin/pagefind_extended",
+                "node_modules/@pagefind/linux-x64/bin/pagefind_extended",
+                "node_modules/@pagefind/linux-arm64/bin/pagefind_extended",
+                "node_modules/@pagefind/darwin-arm64/bin/pagefind_extended"):
+        _program(site / rel, f'echo "$0 $*" >> "{marker}"\necho "pagefind 9.9.9"\n')
+
+
+def _no_installed_pagefind(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """bulletin installed without npm's Pagefind and without pagefind-bin-extended."""
+    monkeypatch.delenv(search.ENV, raising=False)
+    monkeypatch.setattr(search, "REPO", tmp_path / "installation")
+    monkeypatch.setitem(sys.modules, "pagefind_bin_extended", None)  # import fails, as when not installed
+
+
+def _any_pagefind() -> Path:
+    found = search.npm_pagefind() or search.pypi_pagefind()
+    if found is None:
+        pytest.skip("no Pagefind is installed")
+    return found
+
+
+posix_only = pytest.mark.skipif(os.name == "nt", reason="the stand-in programs are shell scripts")
+
+
+@posix_only
+def test_a_pagefind_inside_the_site_is_never_run(site_copy: Path, tmp_path: Path) -> None:
+    site = _search_on(site_copy)
+    marker = tmp_path / "ran"
+    _plant(site, marker)
+    # As `npm run build` in the site would: its node_modules/.bin first on PATH, the site the
+    # current folder.
+    env = {**os.environ, "PATH": os.pathsep.join([str(site / "node_modules/.bin"), "node_modules/.bin", os.environ["PATH"]])}
+    env.pop(search.ENV, None)
+    result = subprocess.run([sys.executable, "-m", "bulletin", "build", "-o", str(tmp_path / "out")], cwd=site, env=env,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert not marker.exists(), marker.read_text()
+    assert _index_version(tmp_path / "out") in (_npm_version() if search.npm_pagefind() else None,
+                                                metadata.version("pagefind-bin-extended"))
+
+
+@posix_only
+def test_pagefind_on_path_is_used_but_never_the_sites(site_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = _search_on(site_copy)
+    marker = tmp_path / "ran"
+    _plant(site, marker)
+    installed = _any_pagefind()
+    _no_installed_pagefind(monkeypatch, tmp_path)
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin/pagefind").symlink_to(installed)
+    monkeypatch.setenv("PATH", os.pathsep.join([str(site / "node_modules/.bin"), str(tmp_path / "bin")]))
+    build(site, tmp_path / "out")
+    assert not marker.exists(), marker.read_text()
+    assert (tmp_path / "out/pagefind/pagefind-entry.json").is_file()
+
+
+def test_npm_pagefind_is_preferred_and_pypi_is_used_without_it(site_copy: Path, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    if search.npm_pagefind() is None or search.pypi_pagefind() is None:
+        pytest.skip("needs both npm's Pagefind (npm ci) and pagefind-bin-extended")
+    site = _search_on(site_copy)
+    monkeypatch.delenv(search.ENV, raising=False)
+    build(site, tmp_path / "with-npm")
+    assert _index_version(tmp_path / "with-npm") == _npm_version()
+    monkeypatch.setattr(search, "REPO", tmp_path / "installation")  # bulletin installed by pip alone
+    build(site, tmp_path / "pip-only")
+    assert _index_version(tmp_path / "pip-only") == metadata.version("pagefind-bin-extended")
+
+
+@posix_only
+def test_no_pagefind_says_what_to_run(site_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    site = _search_on(site_copy)
+    marker = tmp_path / "ran"
+    _plant(site, marker)
+    installed = _any_pagefind()
+    _no_installed_pagefind(monkeypatch, tmp_path)
+    (tmp_path / "empty").mkdir()
+    monkeypatch.setenv("PATH", os.pathsep.join([str(site / "node_modules/.bin"), str(tmp_path / "empty")]))
+    assert main(["build", str(site), "-o", str(tmp_path / "out")]) == 1
+    said = capsys.readouterr().err
+    assert "search is on, but no usable Pagefind was found" in said
+    assert f'{sys.executable} -m pip install "pagefind-bin-extended>=1.5.2,<2"' in said
+    assert "BULLETIN_PAGEFIND" in said and "`search: false` in bulletin.yaml" in said
+    assert "npm" not in said and "Traceback" not in said
+    assert not (tmp_path / "out").exists() and not marker.exists()
+    # Doing what it says works.
+    monkeypatch.setenv(search.ENV, str(installed))
+    assert main(["build", str(site), "-o", str(tmp_path / "out")]) == 0
+    assert (tmp_path / "out/pagefind/pagefind-entry.json").is_file()
+
+
+NOT_EXTENDED = """case "$1" in --version) echo "pagefind 1.5.2"; exit 0;; esac
+echo "⚠ Indexing Chinese in non-extended mode."
+echo "In this mode, Pagefind will not segment words that are not whitespace separated."
+"""
+
+
+@posix_only
+@pytest.mark.parametrize("program, says", [
+    (None, "BULLETIN_PAGEFIND names {path}, which does not exist"),
+    ('echo "pagefind 1.4.0"\n', "BULLETIN_PAGEFIND names {path}, which is Pagefind 1.4.0; bulletin needs 1.5 or newer"),
+    ('echo "hello"\n', "BULLETIN_PAGEFIND names {path}, which does not answer `--version` as Pagefind does"),
+    (NOT_EXTENDED, "Pagefind 1.5.2 at {path} (BULLETIN_PAGEFIND) is not the extended build"),
+], ids=["missing", "too-old", "not-pagefind", "not-extended"])
+def test_an_unusable_pagefind_is_a_clear_error(site_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str], program: str | None, says: str) -> None:
+    site = _search_on(site_copy)
+    path = tmp_path / "pagefind"
+    if program is not None:
+        _program(path, program)
+    monkeypatch.setenv(search.ENV, str(path))
+    assert main(["build", str(site), "-o", str(tmp_path / "out")]) == 1
+    said = capsys.readouterr().err
+    assert says.format(path=path) in said
+    assert "Traceback" not in said and not (tmp_path / "out").exists()
