@@ -11,11 +11,18 @@ Nothing in the site folder is ever run: a site is data (its node_modules/.bin/pa
 be anybody's script). A Pagefind older than 1.5, or one without Chinese segmentation (the
 extended build), is refused with a message that says what to install.
 
-Only report pages are indexed (their <article data-pagefind-body>).
+Chinese is indexed character by character: the pages are copied for Pagefind with a zero-width
+space between adjacent CJK characters, so the index holds every character as a word at its
+position, and the search page looks a Chinese word up as the phrase of its characters. That finds
+exactly the reports holding the word, and does so alike with every Pagefind 1.5 and 1.6 (each of
+which splits Chinese into words its own way, and differently in the indexer and the browser).
+Only report pages are indexed (their <article data-pagefind-body>); the published pages are not
+changed.
 """
 
 from __future__ import annotations
 
+import html
 import os
 import platform
 import re
@@ -34,7 +41,16 @@ ENV = "BULLETIN_PAGEFIND"
 MINIMUM = (1, 5, 0)
 PYPI = "pagefind-bin-extended"
 PYPI_REQUIREMENT = f"{PYPI}>=1.5.2,<2"  # as in pyproject.toml
+BODY_MARK = "data-pagefind-body"
 
+# Han (with extension A and the compatibility ideographs), kana, Hangul syllables and the
+# supplementary ideographs; the search page's script uses the same ranges.
+CJK = "\u3400-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af\U00020000-\U0003134f"
+_TAG_OR_RUN = re.compile(f"(<[^>]*>)|[{CJK}]{{2,}}")  # a tag (kept as it is) or a run of CJK text
+_H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1\s*>", re.S | re.I)
+_TITLE_META = re.compile(r"""data-pagefind-meta\s*=\s*["'][^"']*\btitle\b""", re.I)
+_TAG = re.compile(r"<[^>]+>")
+_SPACES = re.compile(r"[ \t\r\n\f]+")  # HTML's white space (an ideographic space is kept)
 _VERSION = re.compile(r"(\d+)\.(\d+)\.(\d+)")
 
 
@@ -152,15 +168,44 @@ def find_pagefind(site: Path) -> Pagefind:
                               hint=install_hint())])
 
 
+def _for_index(page: str) -> str:
+    """The page as Pagefind is given it: a zero-width space between adjacent CJK characters of
+    its text, so that each is a word; its title (the first <h1>, as Pagefind takes it) kept whole."""
+    if not _TITLE_META.search(page) and (title := _H1.search(page)):
+        text = _SPACES.sub(" ", html.unescape(_TAG.sub("", title.group(1)))).strip(" ")
+        meta = f'<meta data-pagefind-meta="title[content]" content="{html.escape(text)}">'
+        page = page[:title.start()] + meta + page[title.start():]
+    return _TAG_OR_RUN.sub(lambda m: m.group(1) or "\u200b".join(m.group(0)), page)
+
+
+def _copy_for_index(folder: Path, copy: Path) -> None:
+    """The pages of `folder` that Pagefind indexes, prepared by _for_index, into `copy`."""
+    pages = [p for p in folder.rglob("*.html") if p.relative_to(folder).parts[0] != "pagefind"]
+    texts = {p: p.read_text(encoding="utf-8", errors="replace") for p in pages}
+    marked = [p for p in pages if BODY_MARK in texts[p]]
+    for page in marked or pages:  # Pagefind indexes every page only when none is marked
+        target = copy / page.relative_to(folder)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(_for_index(texts[page]), encoding="utf-8")
+
+
 def _pagefind(site: Path, folder: Path, bundle: Path) -> None:
     """Index the pages of `folder` into the bundle folder `bundle`."""
     pagefind = find_pagefind(site)
-    command = [str(pagefind.path), "--site", str(folder), "--output-path", str(bundle.resolve())]
+    copy = folder.parent / f".{folder.name.lstrip('.')}.search-pages"  # beside it: the same disk
+    if copy.exists():
+        shutil.rmtree(copy)
     try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=3600, stdin=subprocess.DEVNULL,
-                                encoding="utf-8", errors="replace")
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise BuildError([Problem(f"Pagefind ({pagefind.path}) could not be run: {exc}", hint=install_hint())]) from None
+        _copy_for_index(folder, copy)
+        copy.mkdir(exist_ok=True)
+        command = [str(pagefind.path), "--site", str(copy), "--output-path", str(bundle.resolve())]
+        try:
+            result = subprocess.run(command, capture_output=True, text=True, timeout=3600, stdin=subprocess.DEVNULL,
+                                    encoding="utf-8", errors="replace")
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise BuildError([Problem(f"Pagefind ({pagefind.path}) could not be run: {exc}", hint=install_hint())]) from None
+    finally:
+        shutil.rmtree(copy, ignore_errors=True)
     said = f"{result.stdout}\n{result.stderr}"
     if result.returncode != 0:
         detail = (result.stderr or result.stdout).strip().splitlines()[-3:]

@@ -1,4 +1,5 @@
-"""Chinese full-text search in a real browser, over the sample bulletin; which Pagefind runs."""
+"""Chinese full-text search in a real browser, over the sample bulletin, with each Pagefind a
+user may have: npm's (in bulletin's node_modules) and PyPI's (a dependency of bulletin)."""
 
 from __future__ import annotations
 
@@ -24,14 +25,27 @@ def _npm_version() -> str:
     return str(json.loads((REPO / "node_modules/pagefind/package.json").read_text())["version"])
 
 
+# Each Pagefind with the version its package says it is: the index built with it must say so too.
+PAGEFINDS = [
+    pytest.param((search.npm_pagefind(), _npm_version), id="npm",
+                 marks=pytest.mark.skipif(search.npm_pagefind() is None, reason="npm's Pagefind is not installed (npm ci)")),
+    pytest.param((search.pypi_pagefind(), lambda: metadata.version("pagefind-bin-extended")), id="pypi",
+                 marks=pytest.mark.skipif(search.pypi_pagefind() is None, reason="pagefind-bin-extended is not installed")),
+]
+
+
 def _index_version(output: Path) -> str:
     return str(json.loads((output / "pagefind/pagefind-entry.json").read_text())["version"])
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+@pytest.fixture(scope="module", params=PAGEFINDS)
+def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    binary, version = request.param
     root = tmp_path_factory.mktemp("search")
-    build(REPO, root / "bulletin")  # served under /bulletin/, as base_url says
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(search.ENV, str(binary))
+        build(REPO, root / "bulletin")  # served under /bulletin/, as base_url says
+    assert _index_version(root / "bulletin") == version()
     with serve_folder(root) as base:
         yield base, root / "bulletin"
 
@@ -61,16 +75,20 @@ def _results(page: object) -> list[str]:
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("word", ["高新区", "集成电路", "营商环境", "生物医药", "易颖", "常彬"])
+@pytest.mark.parametrize("word", ["高新区", "集成电路", "营商环境", "生物医药", "易颖", "常彬", "IC创新",
+                                  '"高新区"', '"营商环境"'])
 def test_search_finds_the_reports_holding_the_word(site: tuple[str, Path], word: str) -> None:
     base, output = site
-    expected = _reports_containing(output, word)
+    expected = _reports_containing(output, word.strip('"'))
     assert expected, f"no report holds {word}"
     with chromium() as browser:
         page = browser.new_page()  # type: ignore[attr-defined]
         page.goto(f"{base}/bulletin/search/?q={word}")
         titles = _results(page)
+        marks = page.locator(".search-excerpt mark").all_inner_texts()
     assert sorted(titles) == sorted(expected)
+    # The excerpts show the word highlighted whole.
+    assert word.strip('"') in [m.strip() for m in marks]
 
 
 @pytest.mark.browser
@@ -190,6 +208,10 @@ def test_npm_pagefind_is_preferred_and_pypi_is_used_without_it(site_copy: Path, 
     monkeypatch.setattr(search, "REPO", tmp_path / "installation")  # bulletin installed by pip alone
     build(site, tmp_path / "pip-only")
     assert _index_version(tmp_path / "pip-only") == metadata.version("pagefind-bin-extended")
+    # Pagefind is given the pages with Chinese split into characters; readers get them as written.
+    for output in (tmp_path / "with-npm", tmp_path / "pip-only"):
+        pages = list(output.rglob("*.html"))
+        assert pages and not any("\u200b" in p.read_text(encoding="utf-8") for p in pages)
 
 
 @posix_only
