@@ -102,6 +102,8 @@ def test_a_word_that_appears_nowhere_finds_nothing(site: tuple[str, Path]) -> No
         # Two words: reports holding both.
         page.goto(f"{base}/bulletin/search/?q=高新区 集成电路")
         assert _results(page) == ["贵阳高新区：“双第一”背后的发展密码"]
+        page.goto(f"{base}/bulletin/search/?q=高新区，集成电路")  # Chinese punctuation separates words too
+        assert _results(page) == ["贵阳高新区：“双第一”背后的发展密码"]
 
 
 @pytest.mark.browser

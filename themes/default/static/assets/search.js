@@ -9,6 +9,7 @@
 (function () {
   "use strict";
   var CJK = /[\u3400-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af\u{20000}-\u{3134f}]/u;
+  var SEPARATORS = /[\s\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]+/;
   var PAGE = 10;
   var root = document.getElementById("search");
   if (!root) { return; }
@@ -45,8 +46,9 @@
       var inside = q.slice(1, -1).trim();
       return CJK.test(inside) ? term(inside) : q;
     });
-    var rest = query.replace(/"[^"]+"/g, " ").trim();
-    return quoted.concat(rest ? rest.split(/\s+/).map(term) : []);
+    // Words are separated by spaces and by Chinese punctuation (高新区，集成电路 is two words).
+    var rest = query.replace(/"[^"]+"/g, " ").split(SEPARATORS).filter(Boolean);
+    return quoted.concat(rest.map(term));
   }
 
   function load() {
