@@ -1,13 +1,15 @@
 /* The search page: Pagefind's index, searched word by word.
  *
- * Pagefind splits a Chinese query into segments and finds pages holding any of them, so a
- * plain search for 量子计算机 would match every page with 机. Each Chinese word is searched as a
- * quoted phrase instead ("高新区" finds exactly the reports containing 高新区), and a query of
- * several words finds the reports that hold all of them.
+ * bulletin indexes every Chinese character as a word (see bulletin/search.py), so a Chinese
+ * word is looked up as the phrase of its characters: 高新区 is searched as "高 新 区" and finds
+ * exactly the reports containing 高新区, with any Pagefind, whatever words its indexer or the
+ * browser would have cut the text into. Other words are searched as Pagefind does (by prefix),
+ * and a query of several words finds the reports that hold all of them.
  */
 (function () {
   "use strict";
-  var CJK = /[\u3400-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]/;
+  var CJK = /[\u3400-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af\u{20000}-\u{3134f}]/u;
+  var SEPARATORS = /[\s\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]+/;
   var PAGE = 10;
   var root = document.getElementById("search");
   if (!root) { return; }
@@ -20,16 +22,40 @@
   var pagefind = null;
   var current = { ids: [], shown: 0, serial: 0 };
 
+  // A Chinese word as the phrase of its characters ("5G基站" → "5G 基 站"); other words as they are.
+  function term(word) {
+    if (!CJK.test(word)) { return word; }
+    var parts = [];
+    var run = "";
+    Array.from(word).forEach(function (ch) {
+      if (CJK.test(ch)) {
+        if (run) { parts.push(run); run = ""; }
+        parts.push(ch);
+      } else if (/\s/.test(ch)) {
+        if (run) { parts.push(run); run = ""; }
+      } else {
+        run += ch;
+      }
+    });
+    if (run) { parts.push(run); }
+    return '"' + parts.join(" ") + '"';
+  }
+
   function words(query) {
-    var quoted = query.match(/"[^"]+"/g) || [];
-    var rest = query.replace(/"[^"]+"/g, " ").trim();
-    return quoted.concat(rest ? rest.split(/\s+/).map(function (w) { return CJK.test(w) ? '"' + w + '"' : w; }) : []);
+    var quoted = (query.match(/"[^"]+"/g) || []).map(function (q) {
+      var inside = q.slice(1, -1).trim();
+      return CJK.test(inside) ? term(inside) : q;
+    });
+    // Words are separated by spaces and by Chinese punctuation (高新区，集成电路 is two words).
+    var rest = query.replace(/"[^"]+"/g, " ").split(SEPARATORS).filter(Boolean);
+    return quoted.concat(rest.map(term));
   }
 
   function load() {
     if (!pagefind) {
       pagefind = import(bundle + "pagefind.js").then(function (module) {
-        return module.options({ bundlePath: bundle }).then(function () { return module; });
+        // An excerpt of 50 words: 50 characters of Chinese, about two lines.
+        return module.options({ bundlePath: bundle, excerptLength: 50 }).then(function () { return module; });
       });
     }
     return pagefind;
@@ -72,13 +98,14 @@
         var item = document.createElement("li");
         var link = document.createElement("a");
         link.href = data.url;
-        link.textContent = data.meta.title || data.url;
+        link.textContent = (data.meta.title || data.url).replace(/\u200b/g, "");  // a title split for the index
         var heading = document.createElement("h2");
         heading.className = "search-result-title";
         heading.appendChild(link);
         var excerpt = document.createElement("p");
         excerpt.className = "search-excerpt";
-        excerpt.innerHTML = data.excerpt;  // Pagefind's text, escaped, with <mark> around matches
+        // Pagefind's text, escaped, with <mark> around each matching character: one <mark> a word.
+        excerpt.innerHTML = data.excerpt.replace(/<\/mark><mark>/g, "");
         item.appendChild(heading);
         item.appendChild(excerpt);
         list.appendChild(item);
