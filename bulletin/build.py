@@ -121,6 +121,11 @@ class Builder:
                             images=self._images(), previous=previous)
         except BuildError as error:
             problems.extend(error.problems)
+        if config.search and not self.in_memory:  # the preview indexes in the background, if it can
+            try:  # `check` says what `build` would find missing at the end
+                search.find_pagefind(self.root)
+            except BuildError as error:
+                problems.extend(error.problems)
         if problems:
             raise BuildError(problems)
         return site

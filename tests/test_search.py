@@ -233,8 +233,13 @@ def test_no_pagefind_says_what_to_run(site_copy: Path, tmp_path: Path, monkeypat
     assert "BULLETIN_PAGEFIND" in said and "`search: false` in bulletin.yaml" in said
     assert "npm" not in said and "Traceback" not in said
     assert not (tmp_path / "out").exists() and not marker.exists()
+    # `check` finds the same problem, before anything is rendered.
+    assert main(["check", str(site)]) == 1
+    checked = capsys.readouterr().err
+    assert "search is on, but no usable Pagefind was found" in checked and "Traceback" not in checked
     # Doing what it says works.
     monkeypatch.setenv(search.ENV, str(installed))
+    assert main(["check", str(site)]) == 0
     assert main(["build", str(site), "-o", str(tmp_path / "out")]) == 0
     assert (tmp_path / "out/pagefind/pagefind-entry.json").is_file()
 
