@@ -24,6 +24,8 @@ from bulletin.content import EarlyParse, Report, config_key, load_reports, parse
 from bulletin.frontmatter import ZoneIndex
 from bulletin.markdown import RENDERER_VERSION, local_path
 from bulletin.errors import BuildError, Problem
+from bulletin.paths import VERSION as PATHS_VERSION
+from bulletin.paths import NotPublishable, site_file
 from bulletin.images import VERSION as IMAGES_VERSION
 from bulletin.images import Images
 from bulletin.incremental import Entry, Memo, article_fingerprint, dependencies, fingerprint, holders, replace_bodies
@@ -36,7 +38,7 @@ from bulletin.pages import Page
 from bulletin.writer import Folders, MemoryOutput, Output, write_file
 
 
-_STATE_VERSION = (__version__, RENDERER_VERSION, IMAGES_VERSION, sys.version_info[:2])
+_STATE_VERSION = (__version__, RENDERER_VERSION, IMAGES_VERSION, PATHS_VERSION, sys.version_info[:2])
 
 
 @dataclass(frozen=True)
@@ -255,6 +257,8 @@ class Builder:
         if any(rel not in early for rel in changed):  # parsed here: the pinyin looked up before
             slugs.seed(self.store.slugs())
         for rel in changed:
+            if _refused(self.root, rel):
+                return None  # replaced by a link bulletin may not follow: the full build says so
             article = by_source.get(rel)
             if article is None:
                 return None  # not a published report (a draft, an attachment, a broken file)
@@ -633,7 +637,7 @@ def render(site: Site, out: Output | MemoryOutput, progress: bool = False, memo:
         out.write(urls.ROBOTS, f"User-agent: *\nAllow: /\n\nSitemap: {links.absolute(urls.SITEMAP)}\n", "robots.txt")
         for article in site.articles:
             for source, target in article.attachments:
-                out.copy(target, config.root / source, article.source)
+                copy_attachment(config, out, source, target, article.source)
         copy_static(config, out)
     if workers is not None:
         if meanwhile is not None:
@@ -748,6 +752,27 @@ def render_sitemap(entries: list[tuple[str, datetime | None]], links: Links) -> 
         lines.append(f"  <url><loc>{escape(links.absolute(url), quote=False)}</loc>{lastmod}</url>")
     lines.append("</urlset>\n")
     return "\n".join(lines)
+
+
+def _refused(root: Path, rel: str) -> bool:
+    """Whether `rel` is there and bulletin.paths refuses it."""
+    try:
+        site_file(root, rel)
+    except NotPublishable:
+        return True
+    except OSError:
+        pass
+    return False
+
+
+def copy_attachment(config: SiteConfig, out: Output | MemoryOutput, source: str, target: str, report: str) -> None:
+    """A report's attachment (checked by taxonomy.article_of) into the output: the file that
+    bulletin.paths allows. Absolute sources are resized images from the cache folder, which
+    bulletin made itself."""
+    if os.path.isabs(source):
+        out.copy(target, Path(source), report)
+        return
+    out.copy(target, site_file(config.root, source, report=report, written=source), report)
 
 
 def copy_static(config: SiteConfig, out: Output) -> None:

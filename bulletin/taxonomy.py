@@ -23,6 +23,7 @@ from bulletin.errors import BuildError, Problem
 from bulletin.images import Images, Picture
 from bulletin.model import Article, Body, Group, Site, Term
 from bulletin.markdown import REPORT_FOLDER, REPORT_LINK, local_path
+from bulletin.paths import NotPublishable, site_file
 from bulletin.slugs import slugify
 
 RELATED_COUNT = 5
@@ -195,11 +196,14 @@ def _attachments(root: Path, report: Report, url: str, problems: list[Problem]) 
             problems.append(Problem(f"{kind} '{target}' is outside the report's folder", report.source, line,
                                     hint="put images and attachments in the report's folder or a subfolder of it"))
             continue
-        if (root / path).is_symlink() and not (root / path).resolve().is_relative_to(root):
-            problems.append(Problem(f"{kind} '{target}' is a symbolic link to something outside the site", report.source, line,
-                                    hint="copy the file into the site instead of linking to it"))
+        try:
+            real: Path | None = site_file(root, path, report=report.source, line=line, written=target, what=kind)
+        except NotPublishable as refused:
+            problems.append(refused.problem)
             continue
-        if not (root / path).is_file():
+        except OSError:
+            real = None
+        if real is None or not real.is_file():
             problems.append(Problem(f"{kind} '{target}' not found (looked for {path})", report.source, line,
                                     hint="check the file name; paths are relative to the report's file"))
             continue

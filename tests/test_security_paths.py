@@ -1,0 +1,208 @@
+"""Only the site's own files are published: every file that reaches the output resolves (links
+followed, `.` and `..` taken) to a place inside the site folder and outside .git/,
+.bulletin-cache/, node_modules/ and other hidden files and folders; `check` and `build` report
+the same errors, with file and line."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bulletin.build import build
+from bulletin.cli import main
+from tests.conftest import snapshot
+
+SECRET = "ghp_SECRETTOKEN0123456789"
+
+
+def _report(title: str = "报道", body: str = "正文。", extra: str = "") -> str:
+    """A report whose body starts on line 7 (line 5 is the first of `extra`)."""
+    return f"---\ntitle: {title}\ndate: 2021-03-10\nzone: guiyang\n{extra}---\n\n{body}\n"
+
+
+def _problems(text: str) -> list[str]:
+    """The error lines of a command's output (no hints, warnings or summary)."""
+    return [line for line in text.splitlines()
+            if line and not line.startswith(("  hint:", "bulletin:", "checked ")) and ": warning: " not in line]
+
+
+def _refused(site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> list[str]:
+    """Run `check`, then `build`: both fail with the same errors, and nothing is written.
+    Returns the errors."""
+    out = tmp_path / "out"
+    assert main(["check", str(site)]) == 1
+    checked = capsys.readouterr().err
+    assert main(["build", str(site), "-o", str(out)]) == 1
+    built = capsys.readouterr().err
+    assert "Traceback" not in checked + built
+    assert _problems(checked) == _problems(built) != []
+    assert not out.exists()
+    return _problems(built)
+
+
+def _published(site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, bytes]:
+    """Run `check` and `build`: both succeed; returns the output's files."""
+    out = tmp_path / "out"
+    assert main(["check", str(site)]) == 0, capsys.readouterr().err
+    assert main(["build", str(site), "-o", str(out)]) == 0, capsys.readouterr().err
+    capsys.readouterr()
+    return snapshot(out)
+
+
+def _git(site: Path) -> None:
+    """A checkout's .git/config, holding a token as CI checkouts often do."""
+    (site / ".git").mkdir()
+    (site / ".git/config").write_text(f'[http "https://github.com/"]\n\textraheader = AUTHORIZATION: basic {SECRET}\n')
+
+
+def _nowhere_in(files: dict[str, bytes], *secrets: bytes) -> None:
+    for rel, data in files.items():
+        for secret in secrets:
+            assert secret not in data, rel
+
+
+# Reports, their attachments and images --------------------------------------------------------
+
+def test_a_link_to_the_root_folder_publishes_nothing_from_outside(site_copy: Path, tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    earlier = tmp_path / "earlier"
+    build(site_copy, earlier)  # an output folder from before: the failed build leaves it as it was
+    (site_copy / "content/2021/_r").symlink_to("/")
+    (site_copy / "content/2021/leak.md").write_text(_report("泄露", "[a](_r/etc/passwd/.) [b](_r/proc/self/environ/.)"))
+    assert _refused(site_copy, tmp_path, capsys) == [
+        # The link itself is named too, though folders starting with "_" hold no reports.
+        "content/2021/_r: this is a symbolic link to something outside the site",
+        "content/2021/leak.md:7: linked file '_r/etc/passwd/.' leads outside the site: content/2021/_r is a symbolic link to '/'",
+        "content/2021/leak.md:7: linked file '_r/proc/self/environ/.' leads outside the site: content/2021/_r is a symbolic link to '/'",
+    ]
+    assert main(["build", str(site_copy), "-o", str(earlier)]) == 1
+    secrets = [data[:64] for data in (Path("/etc/passwd").read_bytes(), Path("/proc/self/environ").read_bytes()) if data]
+    _nowhere_in(snapshot(earlier), *secrets)
+
+
+def test_a_link_out_of_the_site_anywhere_on_the_way_is_refused(site_copy: Path, tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    outside = tmp_path / "outside"
+    (outside / "docs").mkdir(parents=True)
+    (outside / "docs/secret.pdf").write_bytes(b"%PDF-1.4 " + SECRET.encode())
+    (site_copy / "content/2021/files").mkdir()
+    (site_copy / "content/2021/files/shared").symlink_to(outside)  # the last component is no link
+    (site_copy / "content/2021/leak.md").write_text(_report("泄露", "\n\n[文件](files/shared/docs/secret.pdf)"))
+    errors = _refused(site_copy, tmp_path, capsys)
+    assert ("content/2021/leak.md:9: linked file 'files/shared/docs/secret.pdf' leads outside the site: "
+            f"content/2021/files/shared is a symbolic link to '{outside}'") in errors
+
+
+def test_a_symlinked_content_folder_is_refused(site_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    outside = tmp_path / "elsewhere"
+    shutil.move(site_copy / "content", outside)
+    (outside / "2021/secret.md").write_text(_report("机密", SECRET))
+    (site_copy / "content").symlink_to(outside)
+    assert _refused(site_copy, tmp_path, capsys) == ["content: this is a symbolic link to something outside the site"]
+
+
+def test_a_report_replaced_by_a_link_out_of_the_site_is_refused_on_rebuild(site_copy: Path, tmp_path: Path,
+                                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    build(site_copy, out)
+    report = site_copy / "content/2021/qingdao.md"
+    outside = tmp_path / "qingdao.md"
+    outside.write_text(report.read_text() + f"\n{SECRET}\n")  # the same front-matter: only the body changed
+    report.unlink()
+    report.symlink_to(outside)
+    assert main(["build", str(site_copy), "-o", str(out)]) == 1
+    assert "content/2021/qingdao.md: this is a symbolic link to something outside the site" in capsys.readouterr().err
+    _nowhere_in(snapshot(out), SECRET.encode())
+
+
+@pytest.mark.parametrize(("target", "private"), [
+    (".git/config", "inside .git/"),
+    ("node_modules/some-package/.npmrc", "inside node_modules/"),
+    (".bulletin-cache/inputs.pickle", "inside .bulletin-cache/"),
+    (".env", "the hidden file .env"),
+])
+def test_an_attachment_linked_to_a_private_file_is_refused(site_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                           target: str, private: str) -> None:
+    _git(site_copy)
+    (site_copy / target).parent.mkdir(parents=True, exist_ok=True)
+    (site_copy / target).write_text(SECRET)
+    (site_copy / "content/2021/cfg.txt").symlink_to(Path("../..", target))
+    (site_copy / "content/2021/leak.md").write_text(_report("泄露", "[配置](cfg.txt)"))
+    assert _refused(site_copy, tmp_path, capsys) == [
+        f"content/2021/leak.md:7: linked file 'cfg.txt' is a symbolic link to '../../{target}', {private}, which is never published"]
+
+
+def test_a_hidden_folder_beside_the_report_is_not_published(site_copy: Path, tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    (site_copy / "content/2021/.private").mkdir()
+    (site_copy / "content/2021/.private/notes.txt").write_text(SECRET)
+    (site_copy / "content/2021/leak.md").write_text(_report("泄露", "[笔记](.private/notes.txt)"))
+    assert _refused(site_copy, tmp_path, capsys) == [
+        "content/2021/leak.md:7: linked file '.private/notes.txt' is inside .private/, which is never published"]
+
+
+def test_a_link_inside_the_report_folder_leading_into_git_is_refused(site_copy: Path, tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    _git(site_copy)
+    (site_copy / "content/2021/up").symlink_to("../..")  # the site folder: inside the site
+    (site_copy / "content/2021/leak.md").write_text(_report("泄露", "[配置](up/.git/config.txt)\n\n[配置](up/.git/config)"))
+    (site_copy / ".git/config.txt").write_text(SECRET)
+    assert _refused(site_copy, tmp_path, capsys) == [
+        "content/2021/leak.md:7: linked file 'up/.git/config.txt' is inside .git/, which is never published",
+    ]  # up/.git/config has no file extension: a link to a folder, left as it is
+
+
+@pytest.mark.parametrize("target", ["../../../secret.txt", "..%2F..%2F..%2Fsecret.txt", "sub/../../../../secret.txt"])
+def test_a_dotdot_escape_is_refused(site_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], target: str) -> None:
+    (tmp_path / "secret.txt").write_text(SECRET)
+    (site_copy / "content/2021/leak.md").write_text(_report("泄露", f"[a]({target})"))
+    assert _refused(site_copy, tmp_path, capsys) == [f"content/2021/leak.md:7: linked file '{target}' is outside the report's folder"]
+
+
+def test_a_lead_image_linked_out_of_the_site_is_refused_at_its_line(site_copy: Path, tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    pictures = tmp_path / "pictures"
+    pictures.mkdir()
+    (pictures / "lead.png").write_bytes((site_copy / "content/2021/chart.png").read_bytes())
+    (site_copy / "content/2021/_pics").symlink_to(pictures)
+    (site_copy / "content/2021/leak.md").write_text(_report("泄露", extra="image: _pics/lead.png\n"))
+    assert _refused(site_copy, tmp_path, capsys) == [
+        "content/2021/_pics: this is a symbolic link to something outside the site",
+        f"content/2021/leak.md:5: image '_pics/lead.png' leads outside the site: content/2021/_pics is a symbolic link to '{pictures}'"]
+
+
+def test_images_are_read_only_from_the_site(site_copy: Path, tmp_path: Path) -> None:
+    from bulletin.images import Images
+
+    (tmp_path / "secret.png").write_bytes((site_copy / "content/2021/chart.png").read_bytes())
+    (site_copy / "content/2021/secret.png").symlink_to(tmp_path / "secret.png")
+    images = Images(site_copy.resolve(), tmp_path / "cache")
+    problem = images.picture("content/2021/secret.png", "2021/03/x/secret.png", "content/2021/x.md", 9)
+    assert problem.format() == ("content/2021/x.md:9: image 'content/2021/secret.png' is a symbolic link to something "
+                                "outside the site\n  hint: copy the file into the site instead of linking to it")
+    assert not (tmp_path / "cache").exists()
+
+
+def test_links_within_the_site_and_ordinary_attachments_are_published(site_copy: Path, tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    from PIL import Image
+
+    folder = site_copy / "content/2021"
+    jpeg = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(jpeg, "JPEG")
+    (folder / "photo.jpg").write_bytes(jpeg.getvalue())
+    (folder / "plan.pdf").write_bytes(b"%PDF-1.4 plan\n")
+    (site_copy / "shared").mkdir()
+    (site_copy / "shared/budget.pdf").write_bytes(b"%PDF-1.4 budget\n")
+    (folder / "budget.pdf").symlink_to("../../shared/budget.pdf")  # a link, but inside the site
+    (folder / "same-chart.png").symlink_to("chart.png")
+    (folder / "files.md").write_text(_report("附件", "[规划](plan.pdf) [预算](budget.pdf)\n\n![照片](photo.jpg)\n\n![图](same-chart.png)"))
+    files = _published(site_copy, tmp_path, capsys)
+    page = "2021/03/fu-jian/"
+    assert files[page + "plan.pdf"] == b"%PDF-1.4 plan\n"
+    assert files[page + "budget.pdf"] == b"%PDF-1.4 budget\n"
+    assert files[page + "photo.jpg"] == jpeg.getvalue() and page + "photo-40w.webp" in files
+    assert files[page + "same-chart.png"] == (folder / "chart.png").read_bytes()
