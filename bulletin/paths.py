@@ -1,5 +1,5 @@
 """Which files bulletin may publish: the one rule, used wherever a file of the site is read
-into the output.
+into the output (reports, their images and attachments, static/, templates/, themes/).
 
 A file is published only if its real path (every symbolic link followed, every `.` and `..`
 taken) lies inside the site folder and not inside a hidden file or folder (.git/,
@@ -124,3 +124,45 @@ def _rel(root: Path, path: str) -> str:
     base = os.path.join(root, "")
     return Path(path[len(base):]).as_posix() if path.startswith(base) else path
 
+
+def site_tree(root: Path, folder: Path, problems: list[Problem], skipped: list[str] | None = None) -> dict[str, Path]:
+    """Every file under `folder` that bulletin may publish: its path relative to `folder` →
+    its real path, in a stable order. Links are followed where the rule allows (a folder is
+    read once, by the first of its names); a file or folder the rule refuses, or a link to
+    nothing, is a problem. Hidden files and folders are skipped, and named in `skipped`."""
+    files: dict[str, Path] = {}
+    if not os.path.lexists(folder):
+        return files
+    seen: set[str] = set()
+    for base, dirs, names in os.walk(folder, followlinks=True):
+        try:
+            real = str(site_file(root, base))
+        except NotPublishable as refused:
+            problems.append(refused.problem)
+            dirs[:] = []
+            continue
+        except OSError:
+            dirs[:] = []
+            continue
+        if real in seen:  # a link to a folder already read: do not go round in circles
+            dirs[:] = []
+            continue
+        seen.add(real)
+        for name in sorted(dirs):
+            if hidden(name) and skipped is not None:
+                skipped.append(_rel(root, os.path.join(base, name)))
+        dirs[:] = sorted(d for d in dirs if not hidden(d))
+        for name in sorted(names):
+            path = os.path.join(base, name)
+            if hidden(name):
+                if skipped is not None:
+                    skipped.append(_rel(root, path))
+                continue
+            try:
+                files[Path(path).relative_to(folder).as_posix()] = site_file(root, path)
+            except NotPublishable as refused:
+                problems.append(refused.problem)
+            except OSError:
+                problems.append(Problem("this is a symbolic link to nothing (its file is gone)", _rel(root, path),
+                                        hint="remove the link, or put the file it names back"))
+    return files

@@ -206,3 +206,92 @@ def test_links_within_the_site_and_ordinary_attachments_are_published(site_copy:
     assert files[page + "budget.pdf"] == b"%PDF-1.4 budget\n"
     assert files[page + "photo.jpg"] == jpeg.getvalue() and page + "photo-40w.webp" in files
     assert files[page + "same-chart.png"] == (folder / "chart.png").read_bytes()
+
+
+# static/, templates/ and themes/ --------------------------------------------------------------
+
+def test_a_symlinked_static_folder_is_refused(site_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    outside = tmp_path / "home"
+    outside.mkdir()
+    (outside / "id_rsa").write_text(SECRET)
+    (site_copy / "static").symlink_to(outside)
+    assert _refused(site_copy, tmp_path, capsys) == ["static: this is a symbolic link to something outside the site"]
+
+
+def test_symlinked_templates_and_themes_are_refused(site_copy: Path, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    secret = tmp_path / "secret.html"
+    secret.write_text(SECRET)
+    (site_copy / "templates/partials").mkdir(parents=True)
+    (site_copy / "templates/partials/footer.html").symlink_to(secret)
+    (site_copy / "themes").symlink_to(tmp_path)
+    assert _refused(site_copy, tmp_path, capsys) == [
+        "templates/partials/footer.html: this is a symbolic link to something outside the site",
+        "themes: this is a symbolic link to something outside the site",
+    ]
+
+
+def test_a_static_file_linked_to_the_git_config_is_refused(site_copy: Path, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    _git(site_copy)
+    (site_copy / "static").mkdir()
+    (site_copy / "static/gitconfig.txt").symlink_to("../.git/config")
+    assert _refused(site_copy, tmp_path, capsys) == [
+        "static/gitconfig.txt: this is a symbolic link to '../.git/config', inside .git/, which is never published"]
+
+
+def test_a_static_link_to_nothing_is_an_error_not_a_crash(site_copy: Path, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    (site_copy / "static").mkdir()
+    (site_copy / "static/gone.css").symlink_to("missing.css")
+    assert _refused(site_copy, tmp_path, capsys) == ["static/gone.css: this is a symbolic link to nothing (its file is gone)"]
+
+
+def test_static_files_linked_within_the_site_are_published(site_copy: Path, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    (site_copy / "static/.well-known").mkdir(parents=True)
+    (site_copy / "static/.well-known/security.txt").write_text("Contact: mailto:security@example.com\n")
+    (site_copy / "static/logo.png").symlink_to("../content/2021/chart.png")
+    files = _published(site_copy, tmp_path, capsys)
+    assert files["logo.png"] == (site_copy / "content/2021/chart.png").read_bytes()
+    assert files[".well-known/security.txt"].startswith(b"Contact:")
+
+
+def test_a_linked_folder_in_static_is_published_when_it_is_inside_the_site(site_copy: Path, tmp_path: Path,
+                                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    (site_copy / "static").mkdir()
+    (site_copy / "static/img").symlink_to("../content/2021/photos")
+    (site_copy / "static/img/again").symlink_to(".")  # round in circles: read once
+    files = _published(site_copy, tmp_path, capsys)
+    assert files["img/kaigong.png"] == (site_copy / "content/2021/photos/kaigong.png").read_bytes()
+    assert not any(rel.startswith("img/again") for rel in files)
+
+
+def test_the_builtin_theme_is_published_wherever_bulletin_is_installed(site_copy: Path, tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture[str],
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import bulletin.build
+    import bulletin.config
+
+    # bulletin installed in a virtual environment inside the site: a hidden folder, but bulletin's own.
+    installed = site_copy / ".venv/lib/python3.11/site-packages/bulletin/themes"
+    shutil.copytree(bulletin.config.BUILTIN_THEMES, installed)
+    monkeypatch.setattr(bulletin.config, "BUILTIN_THEMES", installed)
+    monkeypatch.setattr(bulletin.build, "BUILTIN_THEMES", installed)
+    files = _published(site_copy, tmp_path, capsys)
+    assert files["assets/style.css"] == (installed / "default/static/assets/style.css").read_bytes()
+
+
+def test_hidden_static_files_are_left_out_with_a_warning(site_copy: Path, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    (site_copy / "static").mkdir()
+    (site_copy / "static/.env").write_text(SECRET)
+    (site_copy / "static/site.css").write_text("body{}")
+    out = tmp_path / "out"
+    assert main(["build", str(site_copy), "-o", str(out)]) == 0
+    assert "static/.env: warning: hidden files and folders in static/ are not published" in capsys.readouterr().err
+    assert main(["check", str(site_copy)]) == 0
+    assert "static/.env: warning: hidden files and folders in static/ are not published" in capsys.readouterr().err
+    files = snapshot(out)
+    assert "site.css" in files and ".env" not in files
+    _nowhere_in(files, SECRET.encode())
