@@ -18,7 +18,7 @@ import posixpath
 
 from markupsafe import Markup
 
-from bulletin import __version__, feeds, pages, search, slugs, state, urls
+from bulletin import __version__, feeds, pages, search, slugs, state, svg, urls
 from bulletin.config import BUILTIN_THEMES, CONFIG_NAME, SiteConfig, load_config
 from bulletin.content import EarlyParse, Report, config_key, load_reports, parse_file
 from bulletin.frontmatter import ZoneIndex
@@ -770,12 +770,16 @@ def _refused(root: Path, rel: str) -> bool:
 
 def copy_attachment(config: SiteConfig, out: Output | MemoryOutput, source: str, target: str, report: str) -> None:
     """A report's attachment (checked by taxonomy.article_of) into the output: the file that
-    bulletin.paths allows. Absolute sources are resized images from the cache folder, which
-    bulletin made itself."""
+    bulletin.paths allows, an SVG as svg.clean leaves it. Absolute sources are resized images
+    from the cache folder, which bulletin made itself."""
     if os.path.isabs(source):
         out.copy(target, Path(source), report)
         return
-    out.copy(target, site_file(config.root, source, report=report, written=source), report)
+    path = site_file(config.root, source, report=report, written=source)
+    if target.lower().endswith(".svg"):
+        out.write(target, svg.clean(path.read_bytes()), report)
+    else:
+        out.copy(target, path, report)
 
 
 def site_folders(config: SiteConfig, warnings: list[Problem] | None = None) -> list[Problem]:

@@ -1,13 +1,15 @@
 """Only the site's own files are published: every file that reaches the output resolves (links
 followed, `.` and `..` taken) to a place inside the site folder and outside .git/,
 .bulletin-cache/, node_modules/ and other hidden files and folders; `check` and `build` report
-the same errors, with file and line."""
+the same errors, with file and line. Attachments that would run as code on the site (web
+pages, scripts) are refused, SVG images published only without their scripts."""
 
 from __future__ import annotations
 
 import io
 import shutil
 from pathlib import Path
+from xml.parsers import expat
 
 import pytest
 
@@ -295,3 +297,89 @@ def test_hidden_static_files_are_left_out_with_a_warning(site_copy: Path, tmp_pa
     files = snapshot(out)
     assert "site.css" in files and ".env" not in files
     _nowhere_in(files, SECRET.encode())
+
+
+# Active content -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["page.html", "page.HTM", "page.xhtml", "data.xml", "app.js", "chart.svgz"])
+def test_attachments_that_would_run_on_the_site_are_refused(site_copy: Path, tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str], name: str) -> None:
+    (site_copy / "content/2021" / name).write_text("<html><script>alert(document.cookie)</script></html>")
+    (site_copy / "content/2021/page.md").write_text(_report("网页", f"[下载]({name})"))
+    suffix = Path(name).suffix.lower()
+    assert _refused(site_copy, tmp_path, capsys) == [
+        f"content/2021/page.md:7: linked file '{name}' is a web page or script ({suffix}): published on the site it "
+        "could run scripts in the name of the site, so bulletin does not publish it"]
+
+
+HOSTILE_SVG = """<?xml version="1.0" encoding="UTF-8"?>
+<?xml-stylesheet type="text/xsl" href="evil.xsl"?>
+<!DOCTYPE svg SYSTEM "file:///etc/passwd">
+<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="0 0 100 50" onload="alert(1)">
+  <script>alert(2)</script>
+  <script xlink:href="https://evil.example/x.js"/>
+  <style>@import url(https://evil.example/x.css);</style>
+  <style>.bar { fill: #c00; }</style>
+  <foreignObject width="100" height="50"><body xmlns="http://www.w3.org/1999/xhtml"><script>alert(3)</script></body></foreignObject>
+  <x:script xmlns:x="http://www.w3.org/1999/xhtml">alert(4)</x:script>
+  <a xlink:href="javascript:alert(5)"><rect class="bar" width="40" height="20" onclick="alert(6)"/></a>
+  <a href="https://example.com/data"><text x="5" y="45">产值增长</text></a>
+  <set attributeName="href" to="javascript:alert(7)"/>
+  <animate attributeName="href" values="javascript:alert(8)"/>
+  <image href="https://evil.example/pixel.png" width="1" height="1"/>
+  <use href="https://evil.example/sprite.svg#icon"/>
+  <rect width="10" height="10" style="fill: url(https://evil.example/track)"/>
+  <rect width="10" height="10" style="background: image-set('https://evil.example/a.png' 1x)"/>
+  <rect width="10" height="10" fill="url(#gradient)"/>
+  <text>&passwd;</text>
+  <image xlink:href="data:image/png;base64,iVBORw0KGgo=" width="1" height="1"/>
+</svg>
+"""
+
+
+class _Svg:
+    """What a browser would see in an SVG: elements, attributes, instructions."""
+
+    def __init__(self, data: bytes):
+        self.elements: list[str] = []
+        self.attributes: dict[str, str] = {}
+        self.instructions: list[str] = []
+        parser = expat.ParserCreate(namespace_separator=" ")
+        parser.StartElementHandler = lambda name, attrs: (self.elements.append(name), self.attributes.update(attrs))
+        parser.ProcessingInstructionHandler = lambda target, data: self.instructions.append(target)
+        parser.Parse(data, True)
+
+
+def test_an_svg_attachment_is_published_without_its_scripts(site_copy: Path, tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    (site_copy / "content/2021/chart.svg").write_text(HOSTILE_SVG)
+    (site_copy / "content/2021/chart-report.md").write_text(_report("图表", "![产值](chart.svg)\n\n[下载](chart.svg)"))
+    files = _published(site_copy, tmp_path, capsys)
+    svg = files["2021/03/tu-biao/chart.svg"]
+    seen = _Svg(svg)
+    svg_ns = "http://www.w3.org/2000/svg "
+    assert set(seen.elements) == {svg_ns + n for n in ("svg", "style", "a", "rect", "text", "image", "use")}
+    assert not any(name.split()[-1].startswith("on") for name in seen.attributes)
+    assert seen.instructions == []
+    lowered = svg.lower()
+    for banned in (b"alert", b"script", b"javascript", b"evil.example", b"foreignobject", b"@import", b"root:"):
+        assert banned not in lowered
+    # What a chart needs stays: shapes, text, styles, links to the web, references within the file.
+    assert b".bar { fill: #c00; }" in svg and "产值增长".encode() in svg
+    assert b'href="https://example.com/data"' in svg and b'fill="url(#gradient)"' in svg
+    assert b'xlink:href="data:image/png;base64,iVBORw0KGgo="' in svg
+
+
+@pytest.mark.parametrize(("svg", "error"), [
+    ('<!DOCTYPE svg [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>\n<svg xmlns="http://www.w3.org/2000/svg">&b;</svg>',
+     "the SVG declares entities (<!ENTITY …>); save it again without them (line 1 of the SVG)"),
+    ('<svg xmlns="http://www.w3.org/2000/svg">\n<rect>\n</svg>',
+     "the SVG is not well-formed XML (mismatched tag) (line 3 of the SVG)"),
+    ('<html xmlns="http://www.w3.org/1999/xhtml"><script>alert(1)</script></html>',
+     "this is not an SVG image: its outermost element is not <svg> (line 1 of the SVG)"),
+])
+def test_an_svg_that_cannot_be_made_safe_is_refused(site_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                    svg: str, error: str) -> None:
+    (site_copy / "content/2021/chart.svg").write_text(svg)
+    (site_copy / "content/2021/chart-report.md").write_text(_report("图表", "![产值](chart.svg)"))
+    assert _refused(site_copy, tmp_path, capsys) == [f"content/2021/chart-report.md:7: image 'chart.svg' cannot be published: {error}"]
