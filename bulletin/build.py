@@ -18,12 +18,14 @@ import posixpath
 
 from markupsafe import Markup
 
-from bulletin import __version__, feeds, pages, search, slugs, state, urls
+from bulletin import __version__, feeds, pages, search, slugs, state, svg, urls
 from bulletin.config import BUILTIN_THEMES, CONFIG_NAME, SiteConfig, load_config
 from bulletin.content import EarlyParse, Report, config_key, load_reports, parse_file
 from bulletin.frontmatter import ZoneIndex
 from bulletin.markdown import RENDERER_VERSION, local_path
 from bulletin.errors import BuildError, Problem
+from bulletin.paths import VERSION as PATHS_VERSION
+from bulletin.paths import NotPublishable, site_file, site_tree
 from bulletin.images import VERSION as IMAGES_VERSION
 from bulletin.images import Images
 from bulletin.incremental import Entry, Memo, article_fingerprint, dependencies, fingerprint, holders, replace_bodies
@@ -36,7 +38,7 @@ from bulletin.pages import Page
 from bulletin.writer import Folders, MemoryOutput, Output, write_file
 
 
-_STATE_VERSION = (__version__, RENDERER_VERSION, IMAGES_VERSION, sys.version_info[:2])
+_STATE_VERSION = (__version__, RENDERER_VERSION, IMAGES_VERSION, PATHS_VERSION, sys.version_info[:2])
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,7 @@ class Builder:
         # The first moment a report held back for its date becomes due (and the site changes).
         due = [r.meta.date for r in held_back if r.meta.date > now and (self.options.drafts or not r.meta.draft)]
         self._next_due = min(due) if due else None
+        problems.extend(site_folders(config, warnings))
         if warnings is not None:
             warnings.extend(unused_files(config, [*reports, *held_back]))
         # Check what the readable reports say about each other too, so one run shows everything.
@@ -148,6 +151,8 @@ class Builder:
         inputs = saved = None
         if not self.in_memory:
             check_output_location(self.root, self.output)
+            if any(_refused(self.root, name) for name in ("content", "static", "templates", "themes")):
+                self.load()  # raises with every problem, as `check` does; nothing outside the site is read
             inputs = state.scan(self.root, [self.root / "templates", self.root / "static", self.root / "themes",
                                             BUILTIN_THEMES, self.root / CONFIG_NAME],
                                 (_STATE_VERSION, self.options.drafts, self.options.future, str(self.output)))
@@ -260,6 +265,8 @@ class Builder:
         if any(rel not in early for rel in changed):  # parsed here: the pinyin looked up before
             slugs.seed(self.store.slugs())
         for rel in changed:
+            if _refused(self.root, rel):
+                return None  # replaced by a link bulletin may not follow: the full build says so
             article = by_source.get(rel)
             if article is None:
                 return None  # not a published report (a draft, an attachment, a broken file)
@@ -638,7 +645,7 @@ def render(site: Site, out: Output | MemoryOutput, progress: bool = False, memo:
         out.write(urls.ROBOTS, f"User-agent: *\nAllow: /\n\nSitemap: {links.absolute(urls.SITEMAP)}\n", "robots.txt")
         for article in site.articles:
             for source, target in article.attachments:
-                out.copy(target, config.root / source, article.source)
+                copy_attachment(config, out, source, target, article.source)
         copy_static(config, out)
     if workers is not None:
         if meanwhile is not None:
@@ -755,21 +762,67 @@ def render_sitemap(entries: list[tuple[str, datetime | None]], links: Links) -> 
     return "\n".join(lines)
 
 
+def _refused(root: Path, rel: str) -> bool:
+    """Whether `rel` is there and bulletin.paths refuses it."""
+    try:
+        site_file(root, rel)
+    except NotPublishable:
+        return True
+    except OSError:
+        pass
+    return False
+
+
+def copy_attachment(config: SiteConfig, out: Output | MemoryOutput, source: str, target: str, report: str) -> None:
+    """A report's attachment (checked by taxonomy.article_of) into the output: the file that
+    bulletin.paths allows, an SVG as svg.clean leaves it. Absolute sources are resized images
+    from the cache folder, which bulletin made itself."""
+    if os.path.isabs(source):
+        out.copy(target, Path(source), report)
+        return
+    path = site_file(config.root, source, report=report, written=source)
+    if target.lower().endswith(".svg"):
+        out.write(target, svg.clean(path.read_bytes()), report)
+    else:
+        out.copy(target, path, report)
+
+
+def site_folders(config: SiteConfig, warnings: list[Problem] | None = None) -> list[Problem]:
+    """The problems of the site's static/, templates/ and themes/ folders, and of the theme's
+    static files: every file in them must be one bulletin.paths allows (the site's hidden
+    files in static/ are not published, with a warning)."""
+    problems: list[Problem] = []
+    skipped: list[str] = []
+    for folder in (config.templates_dir, config.root / "themes"):
+        site_tree(config.root, folder, problems)
+    static_files(config, problems, skipped)  # the site's own theme again: its problems are noted once
+    problems = list(dict.fromkeys(problems))
+    if warnings is not None:
+        warnings.extend(Problem("hidden files and folders in static/ are not published", rel,
+                                hint="rename it if it belongs on the site; .well-known/ is published", severity="warning")
+                        for rel in skipped)
+    return problems
+
+
+def static_files(config: SiteConfig, problems: list[Problem], skipped: list[str] | None = None) -> dict[str, tuple[str, Path]]:
+    """Output path → (the file as the site names it, its real path) for the theme's static/
+    files, then the site's static/ (which wins); problems for the files bulletin.paths refuses."""
+    files: dict[str, tuple[str, Path]] = {}
+    for folder in (config.theme_dir / "static", config.static_dir):
+        builtin = folder.is_relative_to(BUILTIN_THEMES)  # wherever bulletin is installed: in a .venv/ of the site too
+        found = site_tree(Path(os.path.realpath(BUILTIN_THEMES)) if builtin else config.root, folder, problems,
+                          None if builtin else skipped)
+        for rel, path in found.items():
+            name = folder / rel
+            files[rel] = (name.relative_to(config.root).as_posix() if name.is_relative_to(config.root) else str(name), path)
+    return files
+
+
 def copy_static(config: SiteConfig, out: Output) -> None:
     """The theme's static/ files, then the site's static/ (which wins), at the output's root."""
-    files: dict[str, Path] = {}
-    for folder in (config.theme_dir / "static", config.static_dir):
-        if not folder.is_dir():
-            continue
-        for base, dirs, names in os.walk(folder):
-            dirs.sort()
-            for name in sorted(names):
-                path = Path(base) / name
-                files[path.relative_to(folder).as_posix()] = path
-    outside = [Problem("this is a symbolic link to something outside the site", str(p.relative_to(config.root)),
-                       hint="copy the file into the site instead of linking to it")
-               for p in files.values() if p.is_relative_to(config.root) and p.is_symlink() and not p.resolve().is_relative_to(config.root)]
-    if outside:
-        raise BuildError(outside)
-    for rel, path in sorted(files.items()):
-        out.copy(rel, path, str(path.relative_to(config.root)) if path.is_relative_to(config.root) else str(path))
+    problems: list[Problem] = []
+    files = static_files(config, problems)
+    if problems:
+        raise BuildError(problems)
+    for rel, (source, path) in sorted(files.items()):
+        out.copy(rel, path, source)

@@ -22,6 +22,7 @@ from bulletin.config import SiteConfig
 from bulletin.errors import BuildError, Problem
 from bulletin.frontmatter import ZoneIndex, parse_meta, split
 from bulletin.model import Body, Meta
+from bulletin.paths import NotPublishable, hidden, site_file
 from bulletin.slugs import slugify
 
 REPORT_SUFFIX = ".md"
@@ -46,46 +47,54 @@ def discover(config: SiteConfig, problems: list[Problem] | None = None) -> list[
     """Report files as paths relative to the site folder, in a stable order.
 
     Hidden files and editor leftovers (.#x.md, x.md~) are skipped, as are files that are not
-    Markdown (images beside a report are its attachments). A symbolic link that leads out of
-    the site is a problem, never followed.
+    Markdown (images beside a report are its attachments), folders whose name starts with "_"
+    and node_modules/. Folders and files are read only where bulletin.paths allows: a
+    symbolic link that leads out of the site or into a hidden folder is a problem (skipped
+    folders included), never followed.
     """
     root = config.content_dir
     top = len(os.path.join(str(config.root), ""))  # folders below are under it: paths start with it
     found: list[str] = []
     seen: set[str] = set()
     for folder, dirs, files in os.walk(root, followlinks=True):
-        real = os.path.realpath(folder)
+        real = _allowed(config, folder, problems)
+        if real is None:
+            dirs[:] = []
+            continue
         if real in seen:  # a link back to a folder already read: do not go round in circles
             dirs[:] = []
             continue
         seen.add(real)
         kept = []
         for name in sorted(dirs):
-            if name.startswith((".", "_")):
+            if name.startswith("_") or hidden(name):
+                if os.path.islink(os.path.join(folder, name)):  # not read, but not a way out either
+                    _allowed(config, os.path.join(folder, name), problems)
                 continue
-            if outside_site(config, Path(folder, name), problems):
-                continue
-            kept.append(name)
+            kept.append(name)  # checked when it is walked
         dirs[:] = kept
         for name in files:
             if name.endswith(REPORT_SUFFIX) and not name.startswith((".", "#", "_")):
-                if outside_site(config, os.path.join(folder, name), problems):
+                path = os.path.join(folder, name)
+                # In a folder allowed as it is, only a link can lead elsewhere (a link to
+                # nothing is kept: reading it says so).
+                if os.path.islink(path) and _allowed(config, path, problems) is None and os.path.exists(path):
                     continue
-                found.append(os.path.join(folder, name)[top:].replace(os.sep, "/"))
+                found.append(path[top:].replace(os.sep, "/"))
     return sorted(found)
 
 
-def outside_site(config: SiteConfig, path: str | Path, problems: list[Problem] | None) -> bool:
-    """True (and a problem noted) when `path` is a symbolic link that leads out of the site."""
-    if not os.path.islink(path):
-        return False
-    path = Path(path)
-    if path.resolve().is_relative_to(config.root):
-        return False
-    if problems is not None:
-        problems.append(Problem("this is a symbolic link to something outside the site", path.relative_to(config.root).as_posix(),
-                                hint="copy the file into the site instead of linking to it"))
-    return True
+def _allowed(config: SiteConfig, path: str, problems: list[Problem] | None) -> str | None:
+    """The real path of a file or folder of content/, or None (and a problem noted, if it is
+    not one bulletin may publish)."""
+    try:
+        return str(site_file(config.root, path))
+    except NotPublishable as refused:
+        if problems is not None:
+            problems.append(refused.problem)
+    except OSError:  # a link to nothing: there is nothing to read
+        pass
+    return None
 
 
 def read_text(path: Path, rel: str) -> str | Problem:

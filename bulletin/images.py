@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from bulletin.errors import Problem
 from bulletin.markup import attributes, srcset, url_path
+from bulletin.paths import NotPublishable, site_file
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -85,7 +86,12 @@ class Images:
         return self._done[key]
 
     def _make(self, source: str, url: str, suffix: str, report: str, line: int) -> Picture | Problem:
-        data = (self.root / source).read_bytes()
+        try:
+            data = site_file(self.root, source, report=report, line=line, written=source, what="image").read_bytes()
+        except NotPublishable as refused:
+            return refused.problem
+        except OSError as exc:
+            return Problem(f"cannot read the image '{source}': {exc.strerror or exc}", report, line)
         digest = hashlib.sha256(data + VERSION.encode()).hexdigest()[:20]
         from PIL import Image, ImageOps, UnidentifiedImageError  # loaded only for sites with images
 

@@ -16,7 +16,7 @@ from html import unescape
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Sequence
 
-from bulletin import editions as printed, urls
+from bulletin import editions as printed, svg, urls
 from bulletin.config import SiteConfig
 from bulletin.content import Report
 from bulletin.errors import BuildError, Problem
@@ -24,6 +24,7 @@ from bulletin.images import Images, Picture
 from bulletin.model import Article, Body, Group, Site, Term
 from bulletin.markdown import REPORT_FOLDER, REPORT_LINK, local_path
 from bulletin.markup import attribute
+from bulletin.paths import NotPublishable, site_file
 from bulletin.slugs import slugify
 
 RELATED_COUNT = 5
@@ -200,18 +201,44 @@ def _attachments(root: Path, report: Report, url: str, problems: list[Problem]) 
             problems.append(Problem(f"{kind} '{target}' is outside the report's folder", report.source, line,
                                     hint="put images and attachments in the report's folder or a subfolder of it"))
             continue
-        if (root / path).is_symlink() and not (root / path).resolve().is_relative_to(root):
-            problems.append(Problem(f"{kind} '{target}' is a symbolic link to something outside the site", report.source, line,
-                                    hint="copy the file into the site instead of linking to it"))
+        try:
+            real: Path | None = site_file(root, path, report=report.source, line=line, written=target, what=kind)
+        except NotPublishable as refused:
+            problems.append(refused.problem)
             continue
-        if not (root / path).is_file():
+        except OSError:
+            real = None
+        if real is None or not real.is_file():
             problems.append(Problem(f"{kind} '{target}' not found (looked for {path})", report.source, line,
                                     hint="check the file name; paths are relative to the report's file"))
+            continue
+        active = _active(real, path, target, kind, report.source, line)
+        if active is not None:
+            problems.append(active)
             continue
         found[path] = url + relative.as_posix()
         if is_lead:
             lead = found[path]
     return lead, tuple(sorted(found.items()))
+
+
+def _active(real: Path, path: str, target: str, kind: str, report: str, line: int) -> Problem | None:
+    """The problem of an attachment that would run as code on the site (see bulletin.svg)."""
+    suffix = PurePosixPath(path).suffix.lower()
+    if suffix in svg.REFUSED:
+        return Problem(f"{kind} '{target}' is a web page or script ({suffix}): published on the site it could run "
+                       "scripts in the name of the site, so bulletin does not publish it", report, line,
+                       hint="attach a PDF (or a .zip of the file) instead; a page of the site belongs in content/ as a report")
+    if suffix == ".svg":
+        try:
+            svg.clean(real.read_bytes())
+        except svg.SvgError as error:
+            at = f" (line {error.line} of the SVG)" if error.line else ""
+            return Problem(f"{kind} '{target}' cannot be published: {error.message}{at}", report, line,
+                           hint="export the image again as plain SVG, or as PNG")
+        except OSError as exc:
+            return Problem(f"cannot read {kind} '{target}': {exc.strerror or exc}", report, line)
+    return None
 
 
 def _pictures(images: Images, report: Report, url: str, lead_url: str | None, attachments: tuple[tuple[str, str], ...],
