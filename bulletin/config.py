@@ -58,6 +58,7 @@ class SiteConfig:
     search: bool
     zones: tuple[Zone, ...]
     pages: tuple[tuple[int, str], ...] = ()  # the paper's page (版) names: (number, name), by number
+    line_join: str = "cjk"  # how a line break inside a paragraph is read: "cjk" or "css3"
 
     def page_name(self, number: int) -> str:
         """The standing name of page `number` of every issue, or ''."""
@@ -154,6 +155,18 @@ def _theme(value: Any, fail: Callable[[str, str | None], None]) -> Any:
     return value
 
 
+LINE_JOIN_MODES = ("cjk", "css3")  # bulletin.cjk.LINE_JOIN_MODES, without loading markdown-it here
+
+
+def _line_join(value: Any, fail: Callable[[str, str | None], None]) -> Any:
+    if value not in LINE_JOIN_MODES:
+        fail(f"must be cjk or css3, not {value!r}",
+             "cjk (the default): a line break next to Chinese disappears; "
+             "css3: only one between two Chinese characters does (CSS Text 3)")
+        return "cjk"
+    return value
+
+
 PAGE_NAMES_HINT = "e.g. pages: {1: 要闻, 6: 高新区}"
 
 
@@ -186,6 +199,7 @@ _FIELDS: dict[str, tuple[Callable[..., Any], Any]] = {
     "search": (_boolean, True),
     "zones": (lambda v, fail: v, None),
     "pages": (lambda v, fail: v, ()),
+    "line_join": (_line_join, "cjk"),
 }
 _REQUIRED = ("title", "base_url", "zones")
 _ZONE_KEYS = ("name", "slug", "province", "city", "description")

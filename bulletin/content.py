@@ -130,7 +130,7 @@ def parse_file(rel: str, config: SiteConfig, zones: ZoneIndex) -> tuple[tuple[Me
     if not parts.body.strip():
         return None, [Problem("the report has no body text", rel, parts.body_line - 1, hint="write the report below the closing '---'")]
     body = markdown.render(parts.body, parts.body_line, config.summary_length, config.trusted_html, rel,
-                           nested=meta.edition is not None)
+                           nested=meta.edition is not None, line_join=config.line_join)
     return (meta, body), problems
 
 
@@ -173,7 +173,8 @@ def stat_key(path: Path) -> tuple[int, int, int]:
 
 def config_key(config: SiteConfig) -> str:
     """Everything in the config that changes how a report parses, as one short string."""
-    data = repr((config.zones, config.timezone, config.summary_length, config.trusted_html, markdown.RENDERER_VERSION))
+    data = repr((config.zones, config.timezone, config.summary_length, config.trusted_html, markdown.RENDERER_VERSION,
+                 config.line_join))
     return hashlib.blake2b(data.encode(), digest_size=16).hexdigest()
 
 

@@ -104,6 +104,37 @@ def test_new_writes_a_report_that_builds(site_copy: Path, tmp_path: Path) -> Non
     assert path.read_text() == text
 
 
+def test_a_bad_line_join_is_named_with_its_line(site_copy: Path) -> None:
+    config = site_copy / "bulletin.yaml"
+    assert len(config.read_text().splitlines()) == 19
+    config.write_text(config.read_text() + "line_join: newspaper\n")
+    result = run("check", str(site_copy))
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[:2] == [
+        "bulletin.yaml:20: 'line_join' must be cjk or css3, not 'newspaper'",
+        "  hint: cjk (the default): a line break next to Chinese disappears; css3: only one between two Chinese characters does (CSS Text 3)",
+    ]
+
+
+WRAPPED = "---\ntitle: 签约\ndate: 2021-03-10\nzone: qingdao\n---\n\n全年共签约项目\n15个，拉动全省\nGDP增长\n0.5个百分点。\nHello\nworld.\n"
+
+
+def test_hard_wraps_next_to_digits_and_latin_leave_no_space(site_copy: Path, tmp_path: Path) -> None:
+    (site_copy / "content/2021/wrapped.md").write_text(WRAPPED)
+    build(site_copy, tmp_path / "out")
+    html = (tmp_path / "out/2021/03/qian-yue/index.html").read_text()
+    assert "<p>全年共签约项目15个，拉动全省GDP增长0.5个百分点。Hello\nworld.</p>" in html
+
+
+def test_line_join_css3_keeps_a_space_next_to_digits_and_latin(site_copy: Path, tmp_path: Path) -> None:
+    (site_copy / "content/2021/wrapped.md").write_text(WRAPPED)
+    config = site_copy / "bulletin.yaml"
+    config.write_text(config.read_text() + "line_join: css3\n")
+    build(site_copy, tmp_path / "out")
+    html = (tmp_path / "out/2021/03/qian-yue/index.html").read_text()
+    assert "<p>全年共签约项目\n15个，拉动全省\nGDP增长\n0.5个百分点。\nHello\nworld.</p>" in html
+
+
 def test_new_uses_today_in_the_sites_time_zone(site_copy: Path) -> None:
     result = run("new", "今天的报道", "--zone", "guiyang", "--site", str(site_copy))
     assert result.returncode == 0, result.stderr
