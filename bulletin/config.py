@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bulletin.errors import BuildError, Problem, did_you_mean
-from bulletin.slugs import is_valid_slug, slugify
+from bulletin.slugs import MAX_LENGTH, is_valid_slug, slugify
 from bulletin.yamlmap import Entry, load_mapping
 
 CONFIG_NAME = "bulletin.yaml"
@@ -59,6 +59,7 @@ class SiteConfig:
     zones: tuple[Zone, ...]
     pages: tuple[tuple[int, str], ...] = ()  # the paper's page (版) names: (number, name), by number
     line_join: str = "cjk"  # how a line break inside a paragraph is read: "cjk" or "css3"
+    slug_length: int = MAX_LENGTH  # the longest a report's pinyin slug may be
 
     def page_name(self, number: int) -> str:
         """The standing name of page `number` of every issue, or ''."""
@@ -200,6 +201,7 @@ _FIELDS: dict[str, tuple[Callable[..., Any], Any]] = {
     "zones": (lambda v, fail: v, None),
     "pages": (lambda v, fail: v, ()),
     "line_join": (_line_join, "cjk"),
+    "slug_length": (_integer(20, 200), MAX_LENGTH),
 }
 _REQUIRED = ("title", "base_url", "zones")
 _ZONE_KEYS = ("name", "slug", "province", "city", "description")

@@ -104,6 +104,23 @@ def test_new_writes_a_report_that_builds(site_copy: Path, tmp_path: Path) -> Non
     assert path.read_text() == text
 
 
+def test_slug_length_cuts_report_addresses(site_copy: Path, tmp_path: Path) -> None:
+    config = site_copy / "bulletin.yaml"
+    config.write_text(config.read_text() + "slug_length: 20\n")
+    build(site_copy, tmp_path / "out")
+    # gui-yang-gao-xin-qu-shuang-di-yi-… without a slug of its own; guiyang-2020-zhao-shang has one
+    assert (tmp_path / "out/2021/03/gui-yang-gao-xin-qu/index.html").is_file()
+    assert (tmp_path / "out/2020/12/guiyang-2020-zhao-shang/index.html").is_file()
+
+
+def test_a_bad_slug_length_is_named_with_its_line(site_copy: Path) -> None:
+    config = site_copy / "bulletin.yaml"
+    config.write_text(config.read_text() + "slug_length: 10\n")
+    result = run("check", str(site_copy))
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[0] == "bulletin.yaml:20: 'slug_length' must be a whole number from 20 to 200, not 10"
+
+
 def test_a_bad_line_join_is_named_with_its_line(site_copy: Path) -> None:
     config = site_copy / "bulletin.yaml"
     assert len(config.read_text().splitlines()) == 19
