@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bulletin.errors import BuildError, Problem, did_you_mean
-from bulletin.slugs import MAX_LENGTH, is_valid_slug, slugify
+from bulletin.slugs import MAX_LENGTH, is_valid_slug, zone_slug
 from bulletin.yamlmap import Entry, load_mapping
 
 CONFIG_NAME = "bulletin.yaml"
@@ -308,7 +308,7 @@ def _zones(entry: Entry | None, rel: str, problems: list[Problem]) -> tuple[Zone
             problems.append(Problem(f"{where} has no 'name'", rel, line, hint="e.g. - name: 贵阳高新区"))
             continue
         name = name.strip()
-        slug = item.get("slug") or slugify(name)
+        slug = item.get("slug") or zone_slug(name)
         if not isinstance(slug, str) or not is_valid_slug(slug):
             problems.append(
                 Problem(f"zone '{name}': slug {slug!r} is not valid", rel, keys.get("slug", line), hint="use lower-case letters, digits and hyphens, e.g. guiyang")

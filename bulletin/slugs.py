@@ -1,4 +1,4 @@
-"""Pinyin slugs: 重庆高新区 → chong-qing-gao-xin-qu.
+"""Pinyin slugs: 重庆高新区 → chong-qing-gao-xin-qu; a zone's own: 重庆高新区 → chongqing.
 
 pypinyin segments phrases before choosing readings, so polyphonic characters take the reading
 of the word they are in (重庆 → chong-qing, 银行 → yin-hang). A slug longer than its limit is
@@ -101,6 +101,48 @@ def _words(parts: list[str]) -> list[str]:
 
 def _slugify(text: str) -> str:
     return "-".join(_words(pinyin(unicodedata.normalize("NFKC", text))))
+
+
+# What a zone's name ends with that is not its place name, longest first: 成都高新区 → 成都,
+# 中关村朝阳园 (the Chaoyang park of Zhongguancun) → 中关村朝阳.
+ZONE_SUFFIXES = ("国家高新技术产业开发区", "高新技术产业开发区", "国家高新区", "高新区", "科技园区", "科技园", "园区", "园")
+# Place names that are words of their own inside a zone's name, with the reading they have as
+# places where pypinyin reads them as ordinary words (朝阳, the morning sun, is zhao-yang).
+# Anything else between them is one word: 成都 → chengdu, 中关村朝阳 → zhongguancun-chaoyang.
+_PLACES = {
+    "中关村": "zhongguancun",
+    "张江": "zhangjiang",
+    "朝阳": "chaoyang",
+    "长治": "changzhi",
+}
+_PLACE_SPLIT = re.compile("(" + "|".join(sorted(_PLACES, key=len, reverse=True)) + ")")
+_HAN_RUN = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+)")
+
+
+def zone_place(name: str) -> str:
+    """A zone's place name: its name without the suffix that says what kind of zone it is."""
+    text = unicodedata.normalize("NFKC", name).strip()
+    for suffix in ZONE_SUFFIXES:
+        if text.endswith(suffix) and len(text) > len(suffix):
+            return text[: -len(suffix)].strip()
+    return text
+
+
+@lru_cache(maxsize=1024)
+def zone_slug(name: str) -> str:
+    """A zone's slug when bulletin.yaml gives none: the pinyin of its place name, each place
+    one word (成都高新区 → chengdu, 中关村朝阳园 → zhongguancun-chaoyang, 贵阳高新区 → guiyang)."""
+    words: list[str] = []
+    for piece in _PLACE_SPLIT.split(zone_place(name)):
+        if piece in _PLACES:
+            words.append(_PLACES[piece])
+            continue
+        for run in _HAN_RUN.split(piece):
+            if _HAN_RUN.fullmatch(run):
+                words.append("".join(_words(pinyin(run))))  # the syllables of one place: one word
+            elif run:
+                words.extend(_words([run]))  # Latin words and digits stay words of their own
+    return cut("-".join(w for w in words if w), MAX_LENGTH)
 
 
 def is_valid_slug(text: str) -> bool:

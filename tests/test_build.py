@@ -117,7 +117,7 @@ def test_site_overrides_a_single_template(site_copy: Path, tmp_path: Path) -> No
 def test_article_page_shows_what_readers_expect(golden_build: Path) -> None:
     html = (golden_build / "2021/03/chong-qing-gao-xin-qu-zhong-da-xiang-mu-ji-zhong-kai-gong/index.html").read_text()
     assert '<time datetime="2021-03-20T09:30:00+08:00">2021年3月20日</time>' in html
-    assert '<a href="/gaoxin/zones/chong-qing-gao-xin-qu/">重庆高新区</a>' in html
+    assert '<a href="/gaoxin/zones/chongqing/">重庆高新区</a>' in html
     assert '<a href="/gaoxin/reporters/zhang-jie/">张洁</a> <a href="/gaoxin/reporters/wen-ming-quan/">文铭权</a>' in html
     assert '<a href="/gaoxin/tags/zhong-da-xiang-mu/">重大项目</a>' in html
     assert "阅读约 1 分钟" in html

@@ -167,6 +167,23 @@ def test_new_refuses_an_unknown_zone_with_a_hint(site_copy: Path) -> None:
     assert snapshot(site_copy) == before
 
 
+def test_new_in_a_zone_not_yet_registered_says_how_to_register_it(site_copy: Path) -> None:
+    before = snapshot(site_copy)
+    result = run("new", "成都高新区发布首批机会清单", "--zone", "成都高新区", "--site", str(site_copy))
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "bulletin: unknown zone '成都高新区'",
+        "  hint: add it to zones: in bulletin.yaml as - {name: 成都高新区, slug: chengdu}"
+        " (registered now: 贵阳高新区, 重庆高新区, 青岛高新区)",
+        "bulletin: 1 error; nothing was written",
+    ]
+    assert snapshot(site_copy) == before
+    # Registered as the hint says, the zone is found by name and by its slug.
+    config = site_copy / "bulletin.yaml"
+    config.write_text(config.read_text().replace("zones:\n", "zones:\n  - {name: 成都高新区, slug: chengdu}\n"))
+    assert run("new", "成都高新区发布首批机会清单", "--zone", "chengdu", "--site", str(site_copy)).returncode == 0
+
+
 def test_init_makes_a_site_that_builds_at_once(tmp_path: Path) -> None:
     result = run("init", str(tmp_path / "新站"))
     assert result.returncode == 0, result.stderr

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bulletin import slugs
-from bulletin.slugs import MAX_LENGTH, is_valid_slug, pinyin, slugify
+from bulletin.slugs import MAX_LENGTH, is_valid_slug, pinyin, slugify, zone_slug
 
 
 @pytest.mark.parametrize(
@@ -83,6 +83,31 @@ def test_slugs_from_a_store_of_cut_slugs_are_not_taken() -> None:
     store["一个新缓存里的标题"] = "from-the-store"
     slugs.seed(store)
     assert slugify("一个新缓存里的标题") == "from-the-store"
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("成都高新区", "chengdu"),
+        ("成都", "chengdu"),
+        ("成都国家高新技术产业开发区", "chengdu"),
+        ("成都高新技术产业开发区", "chengdu"),
+        ("贵阳高新区", "guiyang"),
+        ("重庆高新区", "chongqing"),
+        ("石家庄高新区", "shijiazhuang"),
+        ("中关村朝阳园", "zhongguancun-chaoyang"),  # the Chaoyang park of Zhongguancun: two places
+        ("中关村朝阳", "zhongguancun-chaoyang"),
+        ("中关村石景山园", "zhongguancun-shijingshan"),
+        ("中关村科技园区", "zhongguancun"),
+        ("上海张江高新区", "shanghai-zhangjiang"),
+        ("长治高新区", "changzhi"),  # a place's reading, not zhang-zhi
+        ("武汉东湖高新区", "wuhandonghu"),
+        ("高新区", "gaoxinqu"),  # a suffix alone is the name
+        ("Zone A 高新区", "zone-a"),
+    ],
+)
+def test_zone_slug_is_the_place_name_as_one_word(name: str, slug: str) -> None:
+    assert zone_slug(name) == slug
 
 
 @given(st.text())
