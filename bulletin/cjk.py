@@ -3,14 +3,20 @@
 * ``*``, ``_`` and ``~~`` follow the CommonMark CJK-friendly amendments
   (tats-u/markdown-cjk-friendly, specification.md), so ``**“引用”**之后``
   is bold; text without CJK renders exactly as plain CommonMark.
-* A soft line break between two CJK characters is dropped (the segment-break
-  transformation of CSS Text 3), so hard-wrapped Chinese shows no spaces.
+* A soft line break is dropped as a Chinese newspaper sets the text: when a
+  Chinese character or Chinese punctuation is on either side of it, so
+  ``项目⏎15个`` reads ``项目15个`` and ``全省⏎GDP`` reads ``全省GDP``; between
+  two other characters (``Hello⏎world``) it stays a space.  The small gap
+  between Han and Latin letters or digits is the style sheet's business
+  (``text-autospace``).  ``line_join="css3"`` keeps the segment-break
+  transformation of CSS Text 3 instead: only a break between two wide
+  characters goes, and one next to a Latin letter or a digit is a space.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 import re
 import unicodedata
@@ -23,7 +29,11 @@ from markdown_it.rules_inline.state_inline import Scanned, StateInline
 from markdown_it.token import Token
 from markdown_it.utils import EnvType
 
-__all__ = ["cjk_friendly"]
+__all__ = ["LINE_JOIN_MODES", "cjk_friendly"]
+
+# How soft line breaks are joined: "cjk", a break next to Chinese goes (the default), or
+# "css3", only a break between two wide characters goes.
+LINE_JOIN_MODES = ("cjk", "css3")
 
 
 def _ranges(spec: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
@@ -199,14 +209,15 @@ class _CjkParserInline(ParserInline):
 
 
 # ---------------------------------------------------------------------------
-# Soft line breaks between CJK characters
+# Soft line breaks next to CJK characters
 # ---------------------------------------------------------------------------
 
-_OTHER = 0  # Latin, digits, Hangul, ASCII punctuation...: keep the break
-_WIDE = 1  # F/W/H and not Hangul
+_OTHER = 0  # Latin, digits, Hangul, ASCII punctuation...
+_WIDE = 1  # F/W/H and neither Hangul nor emoji: Chinese characters, kana, full-width forms
 _AMBIGUOUS = 2  # Chinese quotes, dashes, ellipsis, middle dot (width A)
 _ZWSP = 3  # U+200B, an explicit "break here, no space"
 _SELECTOR = 4  # variation selector: read the character it modifies
+_SYMBOL = 5  # a wide emoji: wide, but read like a word, not like Chinese
 
 # Punctuation of width A that Chinese text uses as full-width punctuation; it
 # is narrow in Western text, so it only counts as CJK next to CJK.
@@ -215,7 +226,7 @@ _AMBIGUOUS_PUNCT = frozenset("\u2018\u2019\u201c\u201d\u2014\u2026\u00b7")
 # Tokens whose content is the text shown; markup tokens with a nesting (em,
 # strong, s, link open/close) are looked through.  Every other token (image,
 # html_inline, a break, anything from a plugin) shows something that is not a
-# CJK character, so the break next to it stays.
+# CJK character: it decides nothing, the character on the other side does.
 _TEXT_TOKENS = frozenset(("text", "text_special", "code_inline"))
 
 
@@ -232,7 +243,9 @@ def _break_class(ch: str) -> int:
         return _SELECTOR
     if _in(cp, _HANGUL):
         return _OTHER
-    return _WIDE if _is_wide(cp) else _OTHER
+    if not _is_wide(cp):
+        return _OTHER
+    return _SYMBOL if _in(cp, _EMOJI_PRESENTATION) else _WIDE
 
 
 def _chars(children: Sequence[Token], i: int, step: int) -> Iterator[str]:
@@ -281,11 +294,22 @@ def _side(children: Sequence[Token], i: int, step: int) -> tuple[int, int]:
     return cls, _OTHER
 
 
-def _removes_break(children: Sequence[Token], i: int) -> bool:
+def _css3_class(cls: int) -> int:
+    """CSS Text 3 asks for East Asian Width only: a wide emoji is as wide as an ideograph."""
+    return _WIDE if cls == _SYMBOL else cls
+
+
+def _removes_break(children: Sequence[Token], i: int, css3: bool = False) -> bool:
     before, before_resolved = _side(children, i, -1)
     after, after_resolved = _side(children, i, 1)
     if before == _ZWSP or after == _ZWSP:
         return True
+    if not css3:
+        # Chinese (or Chinese punctuation, read in its context) on either side.
+        return before_resolved == _WIDE or after_resolved == _WIDE
+    before, before_resolved, after, after_resolved = map(
+        _css3_class, (before, before_resolved, after, after_resolved)
+    )
     if before == _OTHER:
         return False
     if before == _WIDE:
@@ -297,7 +321,20 @@ def _removes_break(children: Sequence[Token], i: int) -> bool:
     return after == _AMBIGUOUS and _WIDE in (before_resolved, after_resolved)
 
 
-def _join_children(children: list[Token]) -> list[Token] | None:
+def _decided(a: int, b: int, css3: bool) -> bool | None:
+    """Whether a break between characters of classes ``a`` and ``b`` goes,
+    when those two alone decide it; None when it takes a closer look."""
+    if css3:
+        a, b = _css3_class(a), _css3_class(b)
+        if a == _WIDE and b == _WIDE:
+            return True
+        return False if a == _OTHER and b == _OTHER else None
+    if a == _WIDE or b == _WIDE:
+        return True
+    return False if a in (_OTHER, _SYMBOL) and b in (_OTHER, _SYMBOL) else None
+
+
+def _join_children(children: list[Token], css3: bool = False) -> list[Token] | None:
     """``children`` without the removable soft breaks, or None if none go."""
     drop: list[int] = []
     last = len(children) - 1
@@ -314,18 +351,18 @@ def _join_children(children: list[Token]) -> list[Token] | None:
                     and before.content
                     and after.content
                 ):
-                    a = _break_class(before.content[-1])
-                    b = _break_class(after.content[0])
-                    if a == _WIDE and b == _WIDE:
-                        drop.append(i)
+                    decided = _decided(
+                        _break_class(before.content[-1]), _break_class(after.content[0]), css3
+                    )
+                    if decided is not None:
+                        if decided:
+                            drop.append(i)
                         continue
-                    if a == _OTHER and b == _OTHER:
-                        continue
-            if _removes_break(children, i):
+            if _removes_break(children, i, css3):
                 drop.append(i)
         elif tok.type == "image" and tok.children:
             # The alt text is its own token list.
-            joined = _join_children(tok.children)
+            joined = _join_children(tok.children, css3)
             if joined is not None:
                 tok.children = joined
     if not drop:
@@ -339,42 +376,68 @@ def _join_children(children: list[Token]) -> list[Token] | None:
     return kept
 
 
-def _join_cjk_lines(state: StateCore) -> None:
-    if state.md.options.get("breaks"):
-        # With `breaks` every newline is meant to become <br>: leave them.
-        return
-    for block in state.tokens:
-        # A soft break comes from a newline in the source, so a cheap
-        # substring test skips every single-line paragraph and heading.
-        if block.type == "inline" and block.children and "\n" in block.content:
-            joined = _join_children(block.children)
-            if joined is not None:
-                block.children = joined
+def _line_joiner(css3: bool) -> Callable[[StateCore], None]:
+    def join_cjk_lines(state: StateCore) -> None:
+        if state.md.options.get("breaks"):
+            # With `breaks` every newline is meant to become <br>: leave them.
+            return
+        for block in state.tokens:
+            # A soft break comes from a newline in the source, so a cheap
+            # substring test skips every single-line paragraph and heading.
+            if block.type == "inline" and block.children and "\n" in block.content:
+                joined = _join_children(block.children, css3)
+                if joined is not None:
+                    block.children = joined
+
+    return join_cjk_lines
 
 
-# A newline between two ideographs (or full-width punctuation marks) is a soft break that
-# _join_cjk_lines would remove. Removed from the source before inline parsing, the parser never
+# A newline next to an ideograph (or a full-width punctuation mark) is a soft break that
+# _join_children would remove. Removed from the source before inline parsing, the parser never
 # makes it: a hard-wrapped paragraph becomes one text token instead of a text, a break and
 # a text for every line. Only in text with no code span, raw HTML or link, where a newline is
 # more than a break between words; with linkify, never (a web address can hold ideographs).
+# The character on the other side must be one that means the same whatever stands next to it:
+# another of these, or (for "cjk") an ASCII letter or digit. Next to anything else (an emphasis
+# delimiter, a backslash, a quote the typographer would curl) the token path decides.
 _JOINED = "[\u3001-\u302d\u3030-\u303e\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff60]"
-_JOINABLE = re.compile(rf"\n(?<={_JOINED}\n)[ \t]*(?={_JOINED})")  # the newline first: found by a fast scan
+_SOURCE_JOINABLE = {
+    # the newline first: found by a fast scan
+    False: re.compile(
+        rf"\n(?:(?<={_JOINED}\n)[ \t]*(?={_JOINED}|[A-Za-z0-9])|(?<=[A-Za-z0-9]\n)[ \t]*(?={_JOINED}))"
+    ),
+    True: re.compile(rf"\n(?<={_JOINED}\n)[ \t]*(?={_JOINED})"),
+}
 _NOT_JOINABLE = re.compile(r"[`<\[\]]")
 
 
-def _join_cjk_source(state: StateCore) -> None:
-    if state.md.options.get("breaks") or state.md.options.get("linkify"):
-        return
-    for block in state.tokens:
-        if block.type == "inline" and "\n" in block.content and not _NOT_JOINABLE.search(block.content):
-            block.content = _JOINABLE.sub("", block.content)
+def _source_joiner(css3: bool) -> Callable[[StateCore], None]:
+    joinable = _SOURCE_JOINABLE[css3]
+
+    def join_cjk_source(state: StateCore) -> None:
+        if state.md.options.get("breaks") or state.md.options.get("linkify"):
+            return
+        for block in state.tokens:
+            if block.type == "inline" and "\n" in block.content and not _NOT_JOINABLE.search(block.content):
+                block.content = joinable.sub("", block.content)
+
+    return join_cjk_source
+
+
+_JOINERS = {css3: (_line_joiner(css3), _source_joiner(css3)) for css3 in (False, True)}
 
 
 # ---------------------------------------------------------------------------
 
 
-def cjk_friendly(md: MarkdownIt) -> None:
-    """Enable CJK-friendly emphasis and CJK line joining on ``md`` only."""
+def cjk_friendly(md: MarkdownIt, line_join: str = "cjk") -> None:
+    """Enable CJK-friendly emphasis and CJK line joining on ``md`` only.
+
+    ``line_join`` is one of LINE_JOIN_MODES (see the module's doc).
+    """
+    if line_join not in LINE_JOIN_MODES:
+        raise ValueError(f"line_join must be one of {', '.join(LINE_JOIN_MODES)}, not {line_join!r}")
+    join_lines, join_source = _JOINERS[line_join == "css3"]
     inline = md.inline
     if type(inline) is ParserInline:
         # Changing this one object's class leaves other MarkdownIt instances,
@@ -384,8 +447,12 @@ def cjk_friendly(md: MarkdownIt) -> None:
         raise TypeError(
             f"cjk_friendly needs markdown-it's own inline parser, not {type(inline)!r}"
         )
-    if "cjk_softbreak" not in md.core.ruler.get_all_rules():
+    if "cjk_softbreak" in md.core.ruler.get_all_rules():
+        # Used again: the last line_join counts.
+        md.core.ruler.at("cjk_softbreak", join_lines)
+        md.core.ruler.at("cjk_source_join", join_source)
+    else:
         # At the end of the core chain, so the rule sees the characters that
         # are output: typographer quotes, and links found by linkify.
-        md.core.ruler.push("cjk_softbreak", _join_cjk_lines)
-        md.core.ruler.before("inline", "cjk_source_join", _join_cjk_source)
+        md.core.ruler.push("cjk_softbreak", join_lines)
+        md.core.ruler.before("inline", "cjk_source_join", join_source)

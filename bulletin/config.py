@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bulletin.errors import BuildError, Problem, did_you_mean
-from bulletin.slugs import is_valid_slug, slugify
+from bulletin.slugs import MAX_LENGTH, is_valid_slug, zone_slug
 from bulletin.yamlmap import Entry, load_mapping
 
 CONFIG_NAME = "bulletin.yaml"
@@ -58,6 +58,8 @@ class SiteConfig:
     search: bool
     zones: tuple[Zone, ...]
     pages: tuple[tuple[int, str], ...] = ()  # the paper's page (版) names: (number, name), by number
+    line_join: str = "cjk"  # how a line break inside a paragraph is read: "cjk" or "css3"
+    slug_length: int = MAX_LENGTH  # the longest a report's pinyin slug may be
 
     def page_name(self, number: int) -> str:
         """The standing name of page `number` of every issue, or ''."""
@@ -169,6 +171,18 @@ def _theme(value: Any, fail: Callable[[str, str | None], None]) -> Any:
     return value
 
 
+LINE_JOIN_MODES = ("cjk", "css3")  # bulletin.cjk.LINE_JOIN_MODES, without loading markdown-it here
+
+
+def _line_join(value: Any, fail: Callable[[str, str | None], None]) -> Any:
+    if value not in LINE_JOIN_MODES:
+        fail(f"must be cjk or css3, not {value!r}",
+             "cjk (the default): a line break next to Chinese disappears; "
+             "css3: only one between two Chinese characters does (CSS Text 3)")
+        return "cjk"
+    return value
+
+
 PAGE_NAMES_HINT = "e.g. pages: {1: 要闻, 6: 高新区}"
 
 
@@ -201,6 +215,8 @@ _FIELDS: dict[str, tuple[Callable[..., Any], Any]] = {
     "search": (_boolean, True),
     "zones": (lambda v, fail: v, None),
     "pages": (lambda v, fail: v, ()),
+    "line_join": (_line_join, "cjk"),
+    "slug_length": (_integer(20, 200), MAX_LENGTH),
 }
 _REQUIRED = ("title", "base_url", "zones")
 _ZONE_KEYS = ("name", "slug", "province", "city", "description")
@@ -307,7 +323,7 @@ def _zones(entry: Entry | None, rel: str, problems: list[Problem]) -> tuple[Zone
             problems.append(Problem(f"{where} has no 'name'", rel, line, hint="e.g. - name: 贵阳高新区"))
             continue
         name = name.strip()
-        slug = item.get("slug") or slugify(name)
+        slug = item.get("slug") or zone_slug(name)
         if not isinstance(slug, str) or not is_valid_slug(slug):
             problems.append(
                 Problem(f"zone '{name}': slug {slug!r} is not valid", rel, keys.get("slug", line), hint="use lower-case letters, digits and hyphens, e.g. guiyang")

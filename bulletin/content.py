@@ -39,8 +39,8 @@ class Report:
     slug: str  # its `slug`, else the pinyin of its title, else of its file name
 
 
-def report_slug(source: str, meta: Meta) -> str:
-    return meta.slug or slugify(meta.title) or slugify(source.rsplit("/", 1)[-1][:-3]) or "report"
+def report_slug(source: str, meta: Meta, length: int = slugs.MAX_LENGTH) -> str:
+    return meta.slug or slugify(meta.title, length) or slugify(source.rsplit("/", 1)[-1][:-3], length) or "report"
 
 
 def discover(config: SiteConfig, problems: list[Problem] | None = None) -> list[str]:
@@ -121,7 +121,7 @@ def parse_report(rel: str, config: SiteConfig, zones: ZoneIndex) -> tuple[Report
     if parsed is None:
         return None, problems
     meta, body = parsed
-    return Report(rel, meta, body, report_slug(rel, meta)), problems
+    return Report(rel, meta, body, report_slug(rel, meta, config.slug_length)), problems
 
 
 def parse_file(rel: str, config: SiteConfig, zones: ZoneIndex) -> tuple[tuple[Meta, Body] | None, list[Problem]]:
@@ -139,7 +139,7 @@ def parse_file(rel: str, config: SiteConfig, zones: ZoneIndex) -> tuple[tuple[Me
     if not parts.body.strip():
         return None, [Problem("the report has no body text", rel, parts.body_line - 1, hint="write the report below the closing '---'")]
     body = markdown.render(parts.body, parts.body_line, config.summary_length, config.trusted_html, rel,
-                           nested=meta.edition is not None)
+                           nested=meta.edition is not None, line_join=config.line_join)
     return (meta, body), problems
 
 
@@ -182,7 +182,8 @@ def stat_key(path: Path) -> tuple[int, int, int]:
 
 def config_key(config: SiteConfig) -> str:
     """Everything in the config that changes how a report parses, as one short string."""
-    data = repr((config.zones, config.timezone, config.summary_length, config.trusted_html, markdown.RENDERER_VERSION))
+    data = repr((config.zones, config.timezone, config.summary_length, config.trusted_html, markdown.RENDERER_VERSION,
+                 config.line_join, config.slug_length))
     return hashlib.blake2b(data.encode(), digest_size=16).hexdigest()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from datetime import date as Date, datetime, timedelta, timezone
@@ -11,7 +12,7 @@ from bulletin.config import SiteConfig, Zone, page_number
 from bulletin.errors import Problem, did_you_mean
 from bulletin.markup import WEB_SCHEMES, url_problem
 from bulletin.model import IssueRef, Meta, PageRef
-from bulletin.slugs import is_valid_slug
+from bulletin.slugs import is_valid_slug, zone_place, zone_slug
 from bulletin.yamlmap import Entry, load_mapping
 
 FIELDS = (
@@ -205,15 +206,73 @@ class ZoneIndex:
     """Finds a registered zone by name or slug."""
 
     def __init__(self, zones: tuple[Zone, ...]):
+        self._zones = zones
         self._by_key = {normalize_name(z.name): z for z in zones} | {z.slug: z for z in zones}
         self._names = [z.name for z in zones]
 
     def find(self, key: str) -> Zone | None:
         return self._by_key.get(normalize_name(key))
 
+    def close(self, key: str) -> str | None:
+        """The registered name or slug that `key` is a slip for, if one is really close: the
+        same place with another suffix (成都, 成都高新技术产业开发区 for 成都高新区), or one
+        character wrong, missing, extra or swapped (重庆高薪区, qingdoa); two in a long name."""
+        typed = normalize_name(key).lower()
+        place = zone_place(typed)
+        best: tuple[int, str] | None = None
+        for zone in self._zones:
+            if place and place == zone_place(zone.name):
+                return zone.name
+            for label in (zone.name, zone.slug):
+                allowed = 1 + len(label) // 10
+                distance = _edits(typed, label.lower(), allowed)
+                if distance <= allowed and (best is None or distance < best[0]):
+                    best = (distance, label)
+        return best[1] if best else None
+
     def hint(self, key: str) -> str:
-        close = did_you_mean(key, self._names) or did_you_mean(key, self._by_key)
-        return close or f"registered zones: {', '.join(self._names)}; add new zones to bulletin.yaml"
+        close = self.close(key)
+        if close:
+            return f"did you mean '{close}'?"
+        listed = ", ".join(self._names[:_LISTED_ZONES])
+        if len(self._names) > _LISTED_ZONES:
+            listed += f" and {len(self._names) - _LISTED_ZONES} more"
+        return f"add it to zones: in bulletin.yaml as - {zone_entry(key)} (registered now: {listed})"
+
+
+_LISTED_ZONES = 8
+_PLAIN_NAME = re.compile(r"[\w\u3000-\u303f\uff00-\uffef·]+")
+
+
+def zone_entry(key: str) -> str:
+    """A zone list item for bulletin.yaml in flow style, for a zone written as `key`: its name
+    and its default slug (a placeholder for the name, when `key` is no name but a slug)."""
+    key = key.strip()
+    if _PLAIN_NAME.fullmatch(key) and not key.isascii():
+        name, slug = key, zone_slug(key)
+    else:
+        name, slug = ("<its name>", key.lower()) if is_valid_slug(key.lower()) else (json.dumps(key, ensure_ascii=False), zone_slug(key))
+    return f"{{name: {name}, slug: {slug or '<its-slug>'}}}"
+
+
+def _edits(a: str, b: str, limit: int) -> int:
+    """Edits (insert, delete, replace, swap two neighbours) from `a` to `b`; more than `limit`
+    is answered as limit + 1."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    before: list[int] = []
+    row = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            current[j] = min(row[j] + 1, current[j - 1] + 1, row[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], before[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        before, row = row, current
+    return min(row[-1], limit + 1)
 
 
 def parse_meta(split_: Split, path: str, config: SiteConfig, zones: ZoneIndex) -> tuple[Meta | None, list[Problem]]:

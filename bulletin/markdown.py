@@ -109,9 +109,9 @@ def _render_footnotes_open(self, tokens: Sequence[Token], idx: int, options, env
 _SETEXT_UNDERLINE = re.compile(r"^[ \t>]*(?:=+|-+)[ \t]*$", re.M)
 
 
-def parser_for(text: str) -> MarkdownIt:
+def parser_for(text: str, line_join: str = "cjk") -> MarkdownIt:
     """The parser for `text` (see _SETEXT_UNDERLINE)."""
-    return parser(setext=_SETEXT_UNDERLINE.search(text) is not None)
+    return parser(setext=_SETEXT_UNDERLINE.search(text) is not None, line_join=line_join)
 
 
 # The paragraph rule asks every rule that may interrupt a paragraph about each of its lines: a
@@ -206,9 +206,15 @@ def _quick(ruler, chain_name: str = "") -> bool:  # type: ignore[no-untyped-def]
     return known[1]
 
 
-@lru_cache(maxsize=4)
-def parser(setext: bool = True, quick_paragraphs: bool = True) -> MarkdownIt:
-    """`quick_paragraphs`: paragraphs found by _paragraph (the same tokens, less time)."""
+def parser(setext: bool = True, quick_paragraphs: bool = True, line_join: str = "cjk") -> MarkdownIt:
+    """`quick_paragraphs`: paragraphs found by _paragraph (the same tokens, less time).
+    `line_join`: how line breaks next to Chinese are read (bulletin.cjk.LINE_JOIN_MODES).
+    One instance for each combination, however the arguments are passed."""
+    return _parser(setext, quick_paragraphs, line_join)
+
+
+@lru_cache(maxsize=8)
+def _parser(setext: bool, quick_paragraphs: bool, line_join: str) -> MarkdownIt:
     from markdown_it import MarkdownIt
     from mdit_py_plugins.anchors import anchors_plugin
     from mdit_py_plugins.footnote import footnote_plugin
@@ -222,7 +228,7 @@ def parser(setext: bool = True, quick_paragraphs: bool = True) -> MarkdownIt:
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin)
     md.use(anchors_plugin, min_level=2, max_level=4, slug_func=_heading_slug)
-    md.use(cjk_friendly)
+    md.use(cjk_friendly, line_join=line_join)
     if quick_paragraphs:
         md.block.ruler.at("paragraph", _paragraph)
         if not setext:
@@ -383,15 +389,15 @@ def nest_prefix(source: str) -> str:
 
 
 def render(text: str, first_line: int = 1, summary_length: int = 120, trusted_html: bool = False,
-           source: str = "content/report.md", nested: bool = False) -> Body:
+           source: str = "content/report.md", nested: bool = False, line_join: str = "cjk") -> Body:
     """Render a report body.
 
     `first_line` is the body's first line in its file and `source` the file's path relative to
     the site folder: links and images are recorded with their line and the local file they
     point at. `nested` also renders the body as it appears among other reports on one page
-    (`Body.nested_html`).
+    (`Body.nested_html`). `line_join`: see bulletin.cjk.
     """
-    md = parser_for(text)
+    md = parser_for(text, line_join)
     env: dict = {}
     tokens = md.parse(text, env)
     folder = posixpath.dirname(source)

@@ -40,7 +40,7 @@ def new_report(root: Path, title: str, zone: str, tags: list[str], reporters: li
     else:
         when = (now or datetime.now(config.tz)).astimezone(config.tz)
         date = when.strftime("%Y-%m-%d")
-    slug = slugify(title)
+    slug = slugify(title, config.slug_length)
     if not title.strip() or not slug:
         problems.append(Problem(f"cannot make a file name from the title {title!r}", hint="give a title with Chinese characters, letters or digits"))
     if problems:
@@ -51,21 +51,29 @@ def new_report(root: Path, title: str, zone: str, tags: list[str], reporters: li
     if path.exists():
         raise BuildError([Problem("a report with this file name already exists", rel,
                                   hint="choose another title, or edit the existing report")])
+    dateline = f"本报讯（记者 {' '.join(reporters)}）" if reporters else "本报讯"
+    # A draft with its address fixed: the slug stays when the headline is corrected, and
+    # nothing is published before the editor takes `draft: true` out.
     lines = [
         "---",
         f"title: {_yaml_text(title.strip())}",
         f"date: {date}",
         f"zone: {registered.name}",
+        f"slug: {slug}  # 报道的网址，发布后不要再改",
         f"reporter: {_yaml_list(reporters) if len(reporters) != 1 else _yaml_text(reporters[0])}",
         f"tags: {_yaml_list(tags)}",
         "# summary: 一句话摘要（不写则取正文开头）",
         "# image: photo.jpg",
         "# image_caption: 图片说明",
         "# image_credit: 图片来源",
-        "draft: false",
+        "draft: true  # 草稿：写完后删去这一行，报道才会发布",
         "---",
         "",
-        "本报讯 ",
+        "<!--",
+        "正文写在这段说明的下面，以电头开头，例如：",
+        f"{dateline}{when.month}月{when.day}日，……",
+        "这段说明不会出现在页面上，写完正文后可以删去。",
+        "-->",
         "",
     ]
     path.parent.mkdir(parents=True, exist_ok=True)

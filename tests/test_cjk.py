@@ -28,6 +28,8 @@ def make_md() -> MarkdownIt:
 
 
 MD = make_md()
+# The segment-break transformation of CSS Text 3, for sites that ask for it (line_join: css3).
+CSS3 = MarkdownIt("commonmark").use(cjk_friendly, line_join="css3")
 PLAIN = MarkdownIt("commonmark")
 
 
@@ -36,9 +38,9 @@ def render_fixture(name: str) -> list[str]:
     return re.split(r"\r?\n", MD.render(source))
 
 
-def para(text: str) -> str:
+def para(text: str, md: MarkdownIt = MD) -> str:
     """The HTML of ``text`` as one paragraph, without the <p> wrapper."""
-    html: str = MD.render(text)
+    html: str = md.render(text)
     assert html.startswith("<p>") and html.endswith("</p>\n"), html
     return html[3:-5]
 
@@ -185,14 +187,16 @@ def test_newspaper_column_reads_as_one_line(width: int) -> None:
     assert MD.render(wrap(ARTICLE, width)) == f"<p>{ARTICLE}</p>\n"
 
 
-def test_newspaper_column_with_markup_has_only_latin_breaks() -> None:
+def test_newspaper_column_with_markup_has_no_breaks_left() -> None:
     text = "园区企业数量达到\n**2.6万家**，\n同比增长12.5%；\n其中AI\n企业超过1500家。"
-    # Breaks next to the digits and Latin letters stay, the others go.
-    assert para(text) == (
+    assert para(text) == "园区企业数量达到<strong>2.6万家</strong>，同比增长12.5%；其中AI企业超过1500家。"
+    # CSS Text 3: the breaks next to the digits and Latin letters stay, the others go.
+    assert para(text, CSS3) == (
         "园区企业数量达到\n<strong>2.6万家</strong>，同比增长12.5%；其中AI\n企业超过1500家。"
     )
 
 
+@pytest.mark.parametrize("md", [MD, CSS3], ids=["cjk", "css3"])
 @pytest.mark.parametrize(
     ("source", "expected"),
     [
@@ -201,10 +205,11 @@ def test_newspaper_column_with_markup_has_only_latin_breaks() -> None:
         ("全角\u3000\n空格", "全角\u3000空格"),
         ("𠮟\n𠮟", "𠮟𠮟"),
         ("葛\U000e0100\n城", "葛\U000e0100城"),
+        ("中文\n２０２４年", "中文２０２４年"),  # full-width digits are wide
     ],
 )
-def test_cjk_cjk_joined(source: str, expected: str) -> None:
-    assert para(source) == expected
+def test_cjk_cjk_joined(md: MarkdownIt, source: str, expected: str) -> None:
+    assert para(source, md) == expected
 
 
 CHINESE_PUNCTUATION = [
@@ -212,43 +217,90 @@ CHINESE_PUNCTUATION = [
 ]
 
 
+@pytest.mark.parametrize("md", [MD, CSS3], ids=["cjk", "css3"])
 @pytest.mark.parametrize("punct", CHINESE_PUNCTUATION)
-def test_break_before_chinese_punctuation_removed(punct: str) -> None:
-    assert para(f"前文\n{punct}后文") == f"前文{punct}后文"
+def test_break_before_chinese_punctuation_removed(md: MarkdownIt, punct: str) -> None:
+    assert para(f"前文\n{punct}后文", md) == f"前文{punct}后文"
 
 
+@pytest.mark.parametrize("md", [MD, CSS3], ids=["cjk", "css3"])
 @pytest.mark.parametrize("punct", CHINESE_PUNCTUATION)
-def test_break_after_chinese_punctuation_removed(punct: str) -> None:
-    assert para(f"前文{punct}\n后文") == f"前文{punct}后文"
+def test_break_after_chinese_punctuation_removed(md: MarkdownIt, punct: str) -> None:
+    assert para(f"前文{punct}\n后文", md) == f"前文{punct}后文"
 
 
+# A break with Chinese on one side and a digit, a Latin letter or narrow punctuation on the
+# other: gone as a Chinese newspaper sets it, a space in CSS Text 3.
+NEXT_TO_CHINESE = [
+    "共签约项目\n15个",
+    "全省\nGDP",
+    "中文\nEnglish",
+    "English\n中文",
+    "2024年\n3月",
+    "增长\n12.5%",
+    "增长\n+15%",
+    "+15%\n以上",
+    "中文\n(括号)",
+    "(括号)\n中文",
+    "中文\n\"引号\"",
+    "iPhone\n手机",
+    # full-width punctuation on either side of a Latin word or a digit
+    "，\nGDP",
+    "GDP\n，",
+    "（\n2024",
+    "2024\n）",
+    "中文——\nABC",
+    "“好”\nOK",
+    # Korean next to Chinese, as in a name given in brackets
+    "中文\n한국어",
+    "한국어\n中文",
+    # emoji presented as text by U+FE0F is not CJK, but the Chinese after it is
+    "☺\ufe0f\n中文",
+]
+# CSS Text 3 removes these too: a Chinese quotation mark before an ideograph, two wide characters.
+ALSO_CSS3 = ["“1+8”\n国家级", "中文\n😀"]
+
+
+@pytest.mark.parametrize("source", NEXT_TO_CHINESE + ALSO_CSS3)
+def test_break_next_to_chinese_removed(source: str) -> None:
+    assert para(source) == source.replace("\n", "").replace('"', "&quot;")
+
+
+@pytest.mark.parametrize("source", NEXT_TO_CHINESE)
+def test_break_next_to_chinese_kept_in_css3(source: str) -> None:
+    assert para(source, CSS3) == source.replace('"', "&quot;")
+
+
+@pytest.mark.parametrize("md", [MD, CSS3], ids=["cjk", "css3"])
 @pytest.mark.parametrize(
     "source",
     [
-        "中文\nEnglish",
-        "English\n中文",
-        "2024年\n3月",
-        "增长\n12.5%",
-        "中文\n(括号)",
-        "(括号)\n中文",
-        "中文\n\"引号\"",
+        "Hello\nworld",
         "Latin\nwords",
         "one\n2",
+        "1+\n8",
+        "GDP\n(2024)",
         # Korean separates words with spaces
         "한국어\n문장",
-        "中文\n한국어",
-        "한국어\n中文",
         # narrow punctuation stays narrow in Western text
         "Hello—\n—World",
         "Hello”\n“World",
         "wait…\n“really”",
         "middle·\ndot",
-        # emoji presented as text by U+FE0F is not CJK
-        "☺\ufe0f\n中文",
+        "—\nA",
+        # an emoji is read like a word
+        "Hello\n😀",
+        "😀\nHello",
     ],
 )
-def test_break_kept(source: str) -> None:
-    assert para(source) == source.replace('"', "&quot;")
+def test_break_kept(md: MarkdownIt, source: str) -> None:
+    assert para(source, md) == source.replace('"', "&quot;")
+
+
+def test_break_between_two_emoji() -> None:
+    # Neither is Chinese; CSS Text 3 looks only at the width, and both are wide.
+    assert para("😀\n😀") == "😀\n😀"
+    assert para("😀\n😀", CSS3) == "😀😀"
 
 
 @pytest.mark.parametrize(
@@ -267,10 +319,13 @@ def test_break_kept(source: str) -> None:
         ("中文\n&ZeroWidthSpace;English", "中文\u200bEnglish"),
         # character references are read as the characters they stand for
         ("中文&#x4E2D;\n文字", "中文中文字"),
+        ("A&#x4E2D;\nB", "A中B"),
     ],
 )
 def test_break_removed_special(source: str, expected: str) -> None:
     assert para(source) == expected
+    if source != "A&#x4E2D;\nB":
+        assert para(source, CSS3) == expected
 
 
 @pytest.mark.parametrize(
@@ -280,26 +335,48 @@ def test_break_removed_special(source: str, expected: str) -> None:
         ("文字\n**强调**", "文字<strong>强调</strong>"),
         ("*强调*\n*强调*", "<em>强调</em><em>强调</em>"),
         ("**强调\n文字**", "<strong>强调文字</strong>"),
-        ("**bold**\n文字", "<strong>bold</strong>\n文字"),
         ("[链接](x)\n文字", '<a href="x">链接</a>文字'),
         ("文字\n[链接](x)", '文字<a href="x">链接</a>'),
         ("[链接\n文字](x)", '<a href="x">链接文字</a>'),
-        ("[link](x)\n文字", '<a href="x">link</a>\n文字'),
         ("文字\n`代码`", "文字<code>代码</code>"),
         ("`代码`\n文字", "<code>代码</code>文字"),
-        ("文字\n`code`", "文字\n<code>code</code>"),
         ("**[链接](x)**\n文字", '<strong><a href="x">链接</a></strong>文字'),
-        # an image or raw HTML is not a character: keep the break
-        ("文字\n![图片](x)", '文字\n<img src="x" alt="图片" />'),
-        ("![图片](x)\n文字", '<img src="x" alt="图片" />\n文字'),
-        ("文字\n<b>粗</b>", "文字\n<b>粗</b>"),
-        ("<b>粗</b>\n文字", "<b>粗</b>\n文字"),
-        # but the alt text itself is joined like any text
+        # the alt text is joined like any text
         ("![图片\n说明](x)", '<img src="x" alt="图片说明" />'),
+        # Latin or digits behind markup, Chinese on the other side
+        ("**bold**\n文字", "<strong>bold</strong>文字"),
+        ("[link](x)\n文字", '<a href="x">link</a>文字'),
+        ("文字\n`code`", "文字<code>code</code>"),
+        ("签约\n**15个**项目", "签约<strong>15个</strong>项目"),
+        # an image or raw HTML is not a character: the Chinese on the other side decides
+        ("文字\n![图片](x)", '文字<img src="x" alt="图片" />'),
+        ("![图片](x)\n文字", '<img src="x" alt="图片" />文字'),
+        ("文字\n<b>粗</b>", "文字<b>粗</b>"),
+        ("<b>粗</b>\n文字", "<b>粗</b>文字"),
+        ("![image](x)\n<b>bold</b>", '<img src="x" alt="image" />\n<b>bold</b>'),
+        ("**bold**\n*italic*", "<strong>bold</strong>\n<em>italic</em>"),
     ],
 )
 def test_break_across_inline_markup(source: str, expected: str) -> None:
     assert para(source) == expected
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("**强调**\n文字", "<strong>强调</strong>文字"),
+        ("[链接\n文字](x)", '<a href="x">链接文字</a>'),
+        ("`代码`\n文字", "<code>代码</code>文字"),
+        ("**bold**\n文字", "<strong>bold</strong>\n文字"),
+        ("[link](x)\n文字", '<a href="x">link</a>\n文字'),
+        ("文字\n`code`", "文字\n<code>code</code>"),
+        ("文字\n![图片](x)", '文字\n<img src="x" alt="图片" />'),
+        ("<b>粗</b>\n文字", "<b>粗</b>\n文字"),
+        ("![图片\n说明](x)", '<img src="x" alt="图片说明" />'),
+    ],
+)
+def test_break_across_inline_markup_css3(source: str, expected: str) -> None:
+    assert para(source, CSS3) == expected
 
 
 @pytest.mark.parametrize(
@@ -414,17 +491,28 @@ LATIN_WORDS = st.lists(
 HANZI_RUN = st.text(alphabet=HANZI, min_size=1, max_size=10)
 
 
+def is_hanzi(ch: str) -> bool:
+    return 0x4E00 <= ord(ch) <= 0x9FFF
+
+
 @settings(max_examples=300, deadline=None)
 @given(lines=st.lists(st.one_of(LATIN_WORDS, HANZI_RUN), min_size=1, max_size=10))
-def test_property_only_cjk_cjk_breaks_go(lines: list[str]) -> None:
-    def is_cjk(ch: str) -> bool:
-        return 0x4E00 <= ord(ch) <= 0x9FFF
-
+def test_property_breaks_next_to_chinese_go(lines: list[str]) -> None:
     expected = lines[0]
     for prev, line in zip(lines, lines[1:]):
-        joiner = "" if is_cjk(prev[-1]) and is_cjk(line[0]) else "\n"
+        joiner = "" if is_hanzi(prev[-1]) or is_hanzi(line[0]) else "\n"
         expected += joiner + line
     assert para("\n".join(lines)) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines=st.lists(st.one_of(LATIN_WORDS, HANZI_RUN), min_size=1, max_size=10))
+def test_property_css3_only_cjk_cjk_breaks_go(lines: list[str]) -> None:
+    expected = lines[0]
+    for prev, line in zip(lines, lines[1:]):
+        joiner = "" if is_hanzi(prev[-1]) and is_hanzi(line[0]) else "\n"
+        expected += joiner + line
+    assert para("\n".join(lines), CSS3) == expected
 
 
 @settings(max_examples=200, deadline=None)
@@ -443,20 +531,22 @@ def test_property_emphasis_around_cjk_punctuation(
     assert para(source) == f"{before}<{tag}>{quotes[0]}{inner}{quotes[1]}</{tag}>{after}"
 
 
-def _without_source_join() -> MarkdownIt:
-    md = make_md()
+def _without_source_join(md: MarkdownIt) -> MarkdownIt:
     md.core.ruler.disable("cjk_source_join")
     return md
 
 
-WITHOUT_SOURCE_JOIN = _without_source_join()
+WITHOUT_SOURCE_JOIN = _without_source_join(make_md())
+CSS3_WITHOUT_SOURCE_JOIN = _without_source_join(MarkdownIt("commonmark").use(cjk_friendly, line_join="css3"))
 # Chinese text with the Markdown that can sit next to a line end: emphasis, code spans,
-# links and references, raw HTML, escapes, entities, hard breaks, indents, variation selectors.
+# links and references, raw HTML, escapes, entities, hard breaks, indents, variation selectors;
+# and digits, signs and Latin letters right next to the Chinese.
 MIXED = st.lists(
     st.one_of(
         HANZI_RUN, WIDE_PUNCT, NARROW_CHINESE_PUNCT, LATIN_WORDS,
-        st.sampled_from(["\n", "\n", "\n", "\n  ", "  \n", "\\\n", "**", "*", "_", "~~", "`", "[", "]", "](", ")",
-                         "<b>", "</b>", "&#20013;", "\\*", "\u3000", "\ufe0f", "[中\n文]", "\n[中文]: /a\n"]),
+        st.sampled_from(["\n", "\n", "\n", "\n  ", "\n\t", "  \n", " \n", "\\\n", "**", "*", "_", "~~", "`", "[",
+                         "]", "](", ")", "<b>", "</b>", "&#20013;", "&amp;", "\\*", "\u3000", "\ufe0f", "[中\n文]",
+                         "\n[中文]: /a\n", "15个", "GDP", "+", "12.5%", "2024", "\"", "'", "(", "😀", "한"]),
     ),
     max_size=30,
 ).map("".join)
@@ -465,16 +555,37 @@ MIXED = st.lists(
 @settings(max_examples=500, deadline=None)
 @given(source=MIXED)
 def test_property_joining_cjk_lines_in_the_source_changes_no_output(source: str) -> None:
-    # Newlines between ideographs go before inline parsing; the HTML must be what removing
+    # Newlines next to ideographs go before inline parsing; the HTML must be what removing
     # their soft breaks afterwards gives.
     assert MD.render(source) == WITHOUT_SOURCE_JOIN.render(source)
     assert MD.render(f"> {source}") == WITHOUT_SOURCE_JOIN.render(f"> {source}")
 
 
+@settings(max_examples=300, deadline=None)
+@given(source=MIXED)
+def test_property_css3_joining_in_the_source_changes_no_output(source: str) -> None:
+    assert CSS3.render(source) == CSS3_WITHOUT_SOURCE_JOIN.render(source)
+    assert CSS3.render(f"> {source}") == CSS3_WITHOUT_SOURCE_JOIN.render(f"> {source}")
+
+
 def test_joining_cjk_lines_in_the_source_leaves_code_links_and_html_alone() -> None:
-    for source in ["`代码\n代码`", "[中\n文]\n\n[中 文]: /a", "<span title=\"中\n文\">中</span>", "中\n文"]:
+    for source in ["`代码\n代码`", "[中\n文]\n\n[中 文]: /a", "<span title=\"中\n文\">中</span>", "中\n文",
+                   "`code\n代码`", "<span title=\"A\n文\">中</span>"]:
         assert MD.render(source) == WITHOUT_SOURCE_JOIN.render(source), source
     assert MD.render("`代码\n代码`") == "<p><code>代码 代码</code></p>\n"
+    assert MD.render("`GDP\n增长`") == "<p><code>GDP 增长</code></p>\n"
     # And the rule does its work: the hard-wrapped paragraph is one text token.
-    inline = [t for t in MD.parse("第一行\n第二行\n第三行") if t.type == "inline"][0]
-    assert [t.type for t in inline.children] == ["text"]
+    for md, source in [(MD, "第一行\n第二行\n第三行"), (MD, "签约项目\n15个，全省\nGDP增长"), (CSS3, "第一行\n第二行")]:
+        inline = [t for t in md.parse(source) if t.type == "inline"][0]
+        assert [t.type for t in inline.children] == ["text"], source
+
+
+def test_line_join_is_checked() -> None:
+    with pytest.raises(ValueError, match="line_join must be one of cjk, css3"):
+        MarkdownIt("commonmark").use(cjk_friendly, line_join="newspaper")
+
+
+def test_using_again_with_another_line_join_replaces_it() -> None:
+    md = make_md().use(cjk_friendly, line_join="css3")
+    assert md.core.ruler.get_all_rules().count("cjk_softbreak") == 1
+    assert md.render("项目\n15个") == "<p>项目\n15个</p>\n"

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bulletin.build import build
+from bulletin.build import BuildOptions, build
 from bulletin.cli import main
 from tests.conftest import snapshot
 
@@ -86,7 +86,7 @@ def test_links_between_reports_become_urls(site_copy: Path, tmp_path: Path) -> N
         "  hint: the link will not work until that report is published"]
 
 
-def test_new_writes_a_report_that_builds(site_copy: Path, tmp_path: Path) -> None:
+def test_new_writes_a_draft_that_checks_and_builds(site_copy: Path, tmp_path: Path) -> None:
     result = run("new", "重庆高新区：16个项目集中开工", "--zone", "重庆高新区", "--tags", "重大项目,产业招商",
                  "--reporter", "张洁，文铭权", "--date", "2021-03-22", cwd=site_copy)
     assert result.returncode == 0, result.stderr
@@ -94,14 +94,93 @@ def test_new_writes_a_report_that_builds(site_copy: Path, tmp_path: Path) -> Non
     assert path == site_copy / "content/2021/chong-qing-gao-xin-qu-16-ge-xiang-mu-ji-zhong-kai-gong.md"
     text = path.read_text()
     assert 'title: "重庆高新区：16个项目集中开工"\ndate: 2021-03-22\nzone: 重庆高新区\n' in text
+    assert "\nslug: chong-qing-gao-xin-qu-16-ge-xiang-mu-ji-zhong-kai-gong  # " in text
     assert 'reporter: ["张洁", "文铭权"]\ntags: ["重大项目", "产业招商"]\n' in text
+    assert "\ndraft: true  # " in text and "draft: false" not in text
+    assert "本报讯（记者 张洁 文铭权）3月22日，……" in text  # as guidance, in a comment
+
+    # A draft: checked like any report, published only with --drafts, and showing no stub.
+    assert run("check", str(site_copy)).returncode == 0
+    checked = run("check", str(site_copy), "--drafts")
+    assert checked.returncode == 0 and checked.stderr == "checked 6 reports: no errors, 0 warnings\n"
+    address = "2021/03/chong-qing-gao-xin-qu-16-ge-xiang-mu-ji-zhong-kai-gong/index.html"
     build(site_copy, tmp_path / "out")
-    assert (tmp_path / "out/2021/03/chong-qing-gao-xin-qu-16-ge-xiang-mu-ji-zhong-kai-gong/index.html").is_file()
+    assert not (tmp_path / "out" / address).exists()
+    assert "16个项目" not in (tmp_path / "out/index.html").read_text()
+    build(site_copy, tmp_path / "drafts", BuildOptions(drafts=True))
+    page = (tmp_path / "drafts" / address).read_text()
+    assert "<h1>重庆高新区：16个项目集中开工</h1>" in page and "本报讯" not in page
+
+    # The address is the slug written down: correcting the headline does not move it.
+    path.write_text(text.replace("16个项目集中开工", "16个重大项目集中开工"))
+    build(site_copy, tmp_path / "retitled", BuildOptions(drafts=True))
+    assert "<h1>重庆高新区：16个重大项目集中开工</h1>" in (tmp_path / "retitled" / address).read_text()
 
     again = run("new", "重庆高新区：16个项目集中开工", "--zone", "重庆高新区", "--date", "2021-03-22", cwd=site_copy)
     assert again.returncode == 1
     assert "a report with this file name already exists" in again.stderr
-    assert path.read_text() == text
+
+
+def test_new_cuts_a_long_headline_to_a_short_address(site_copy: Path) -> None:
+    title = "首都科技条件平台“百进千”集成电路产业对接会举行"
+    result = run("new", title, "--zone", "guiyang", "--date", "2021-03-22", "--site", str(site_copy))
+    assert result.returncode == 0, result.stderr
+    assert Path(result.stdout.strip()).name == "shou-du-ke-ji-tiao-jian-ping-tai-bai-jin-qian-ji-cheng-dian.md"
+    assert "\nslug: shou-du-ke-ji-tiao-jian-ping-tai-bai-jin-qian-ji-cheng-dian  #" in Path(result.stdout.strip()).read_text()
+
+    config = site_copy / "bulletin.yaml"
+    config.write_text(config.read_text() + "slug_length: 30\n")
+    result = run("new", title, "--zone", "guiyang", "--date", "2021-03-23", "--site", str(site_copy))
+    assert result.returncode == 0, result.stderr
+    assert Path(result.stdout.strip()).name == "shou-du-ke-ji-tiao-jian-ping.md"
+
+
+def test_slug_length_cuts_report_addresses(site_copy: Path, tmp_path: Path) -> None:
+    config = site_copy / "bulletin.yaml"
+    config.write_text(config.read_text() + "slug_length: 20\n")
+    build(site_copy, tmp_path / "out")
+    # gui-yang-gao-xin-qu-shuang-di-yi-… without a slug of its own; guiyang-2020-zhao-shang has one
+    assert (tmp_path / "out/2021/03/gui-yang-gao-xin-qu/index.html").is_file()
+    assert (tmp_path / "out/2020/12/guiyang-2020-zhao-shang/index.html").is_file()
+
+
+def test_a_bad_slug_length_is_named_with_its_line(site_copy: Path) -> None:
+    config = site_copy / "bulletin.yaml"
+    config.write_text(config.read_text() + "slug_length: 10\n")
+    result = run("check", str(site_copy))
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[0] == "bulletin.yaml:20: 'slug_length' must be a whole number from 20 to 200, not 10"
+
+
+def test_a_bad_line_join_is_named_with_its_line(site_copy: Path) -> None:
+    config = site_copy / "bulletin.yaml"
+    assert len(config.read_text().splitlines()) == 19
+    config.write_text(config.read_text() + "line_join: newspaper\n")
+    result = run("check", str(site_copy))
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[:2] == [
+        "bulletin.yaml:20: 'line_join' must be cjk or css3, not 'newspaper'",
+        "  hint: cjk (the default): a line break next to Chinese disappears; css3: only one between two Chinese characters does (CSS Text 3)",
+    ]
+
+
+WRAPPED = "---\ntitle: 签约\ndate: 2021-03-10\nzone: qingdao\n---\n\n全年共签约项目\n15个，拉动全省\nGDP增长\n0.5个百分点。\nHello\nworld.\n"
+
+
+def test_hard_wraps_next_to_digits_and_latin_leave_no_space(site_copy: Path, tmp_path: Path) -> None:
+    (site_copy / "content/2021/wrapped.md").write_text(WRAPPED)
+    build(site_copy, tmp_path / "out")
+    html = (tmp_path / "out/2021/03/qian-yue/index.html").read_text()
+    assert "<p>全年共签约项目15个，拉动全省GDP增长0.5个百分点。Hello\nworld.</p>" in html
+
+
+def test_line_join_css3_keeps_a_space_next_to_digits_and_latin(site_copy: Path, tmp_path: Path) -> None:
+    (site_copy / "content/2021/wrapped.md").write_text(WRAPPED)
+    config = site_copy / "bulletin.yaml"
+    config.write_text(config.read_text() + "line_join: css3\n")
+    build(site_copy, tmp_path / "out")
+    html = (tmp_path / "out/2021/03/qian-yue/index.html").read_text()
+    assert "<p>全年共签约项目\n15个，拉动全省\nGDP增长\n0.5个百分点。\nHello\nworld.</p>" in html
 
 
 def test_new_uses_today_in_the_sites_time_zone(site_copy: Path) -> None:
@@ -117,6 +196,23 @@ def test_new_refuses_an_unknown_zone_with_a_hint(site_copy: Path) -> None:
     assert result.returncode == 1
     assert result.stderr == "bulletin: unknown zone '重庆高薪区'\n  hint: did you mean '重庆高新区'?\nbulletin: 1 error; nothing was written\n"
     assert snapshot(site_copy) == before
+
+
+def test_new_in_a_zone_not_yet_registered_says_how_to_register_it(site_copy: Path) -> None:
+    before = snapshot(site_copy)
+    result = run("new", "成都高新区发布首批机会清单", "--zone", "成都高新区", "--site", str(site_copy))
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "bulletin: unknown zone '成都高新区'",
+        "  hint: add it to zones: in bulletin.yaml as - {name: 成都高新区, slug: chengdu}"
+        " (registered now: 贵阳高新区, 重庆高新区, 青岛高新区)",
+        "bulletin: 1 error; nothing was written",
+    ]
+    assert snapshot(site_copy) == before
+    # Registered as the hint says, the zone is found by name and by its slug.
+    config = site_copy / "bulletin.yaml"
+    config.write_text(config.read_text().replace("zones:\n", "zones:\n  - {name: 成都高新区, slug: chengdu}\n"))
+    assert run("new", "成都高新区发布首批机会清单", "--zone", "chengdu", "--site", str(site_copy)).returncode == 0
 
 
 def test_init_makes_a_site_that_builds_at_once(tmp_path: Path) -> None:

@@ -119,3 +119,67 @@ def test_bom_and_crlf_are_accepted(tmp_path: Path) -> None:
     path = tmp_path / "a.md"
     path.write_bytes("\ufeff---\r\ntitle: 标题\r\n---\r\n正文\r\n".encode())
     assert read_text(path, "a.md") == "---\ntitle: 标题\n---\n正文\n"
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("重庆高薪区", "重庆高新区"),  # one character wrong
+        ("重庆高区", "重庆高新区"),  # one missing
+        ("重庆", "重庆高新区"),  # the place alone
+        ("重庆高新技术产业开发区", "重庆高新区"),  # the place with the long suffix
+        ("qingdoa", "qingdao"),  # two letters swapped
+        ("Guiyang", "guiyang"),
+        ("guiyng", "guiyang"),
+    ],
+)
+def test_an_unknown_zone_close_to_a_registered_one_is_suggested(typed: str, meant: str) -> None:
+    value, problems = meta(f"title: 标题\ndate: 2021-03-19\nzone: {typed}")
+    assert value is None
+    assert [(p.path, p.line, p.message, p.hint) for p in problems] == [
+        ("content/x.md", 4, f"unknown zone '{typed}'", f"did you mean '{meant}'?")]
+
+
+@pytest.mark.parametrize(
+    ("typed", "entry"),
+    [
+        # Another place that merely shares the suffix (and 成都/承德 differ in two characters).
+        ("成都高新区", "{name: 成都高新区, slug: chengdu}"),
+        ("承德高新区", "{name: 承德高新区, slug: chengde}"),
+        ("中关村朝阳园", "{name: 中关村朝阳园, slug: zhongguancun-chaoyang}"),
+        ("Zone A", '{name: "Zone A", slug: zone-a}'),
+        # A slug: the name is for the editor to give.
+        ("chengdu", "{name: <its name>, slug: chengdu}"),
+    ],
+)
+def test_an_unknown_zone_far_from_every_registered_one_says_how_to_add_it(typed: str, entry: str) -> None:
+    _, problems = meta(f"title: 标题\ndate: 2021-03-19\nzone: {typed}")
+    assert [(p.line, p.message, p.hint) for p in problems] == [
+        (4, f"unknown zone '{typed}'",
+         f"add it to zones: in bulletin.yaml as - {entry} (registered now: 贵阳高新区, 重庆高新区, 青岛高新区)")]
+
+
+def test_the_suggested_zone_entry_registers_the_zone(tmp_path: Path) -> None:
+    import shutil
+
+    site = tmp_path / "site"
+    shutil.copytree(GOLDEN_SITE, site)
+    hint = ZONES.hint("成都高新区")
+    entry = hint.split(" as ", 1)[1].split(" (registered", 1)[0]
+    config = site / "bulletin.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("zones:\n", f"zones:\n  {entry}\n"), encoding="utf-8")
+    zones = ZoneIndex(load_config(site).zones)
+    assert zones.find("成都高新区") == zones.find("chengdu") is not None
+
+
+def test_a_zone_without_slug_gets_its_place_name() -> None:
+    # The fixture site registers 重庆高新区 with no slug.
+    assert ZONES.find("chongqing") == ZONES.find("重庆高新区") is not None
+
+
+def test_a_long_zone_list_is_not_listed_whole() -> None:
+    from bulletin.config import Zone
+
+    zones = ZoneIndex(tuple(Zone(f"第{n}高新区", f"zone-{n}") for n in range(1, 21)))
+    hint = zones.hint("成都高新区")
+    assert hint.endswith("(registered now: 第1高新区, 第2高新区, 第3高新区, 第4高新区, 第5高新区, 第6高新区, 第7高新区, 第8高新区 and 12 more)")

@@ -80,7 +80,7 @@ def test_unchanged_pages_are_not_rewritten(site_copy: Path, tmp_path: Path) -> N
     builder.build()
     after = {p: p.stat().st_mtime_ns for p in output.rglob("*.html")}
     changed = sorted(p.relative_to(output).as_posix() for p in after if after[p] != before.get(p))
-    assert "2021/03/na-di-ji-kai-gong-qing-dao-gao-xin-qu-xiang-mu-luo-di-shi-xian-jia-su-pao/index.html" in changed
+    assert "2021/03/na-di-ji-kai-gong-qing-dao-gao-xin-qu-xiang-mu-luo-di-shi/index.html" in changed
     assert "zones/guiyang/index.html" not in changed and "2020/12/guiyang-2020-zhao-shang/index.html" not in changed
     assert len(changed) < len(after) / 2
 

@@ -100,7 +100,7 @@ def test_an_installed_bulletin_initialises_checks_builds_and_serves_far_from_the
     report = Path(new.stdout.strip())
     assert report.is_file() and report.resolve().is_relative_to(site.resolve())
 
-    check = _run(installed, site, "check", "--format", "json", env=env)
+    check = _run(installed, site, "check", "--drafts", "--format", "json", env=env)  # `new` writes a draft
     assert check.returncode == 0, check.stdout + check.stderr
     assert json.loads(check.stdout)["reports"] == 2
 
