@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # the renderer's libraries load when a report is first render
     from markdown_it.token import Token
 
 # Bumped whenever the HTML this module produces changes, so cached bodies are re-rendered.
-RENDERER_VERSION = "2"
+RENDERER_VERSION = "3"
 # A link to another report's file is written with this scheme until the site knows that
 # report's URL (see taxonomy.assemble).
 REPORT_LINK = "bulletin-report:"

@@ -119,7 +119,7 @@ def test_an_installed_bulletin_initialises_checks_builds_and_serves_far_from_the
     port = free_port()
     log = tmp_path / "serve.log"
     with open(log, "w") as sink:
-        server = subprocess.Popen([str(installed / "bulletin"), "serve", "--port", str(port)], cwd=site, env=env,
+        server = subprocess.Popen([str(installed / "bulletin"), "serve", "--drafts", "--port", str(port)], cwd=site, env=env,
                                   stdout=sink, stderr=subprocess.STDOUT)
     try:
         wait_for_http(f"http://127.0.0.1:{port}/", 60)

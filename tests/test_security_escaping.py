@@ -200,7 +200,7 @@ def test_links_to_reports_survive_raw_html(site_copy: Path) -> None:
     guiyang.write_text(guiyang.read_text(encoding="utf-8") + '\n<mark id="main">重点</mark>：另见[青岛的报道](qingdao.md#kai-gong)。\n',
                        encoding="utf-8")
     out = _build(site_copy)
-    qingdao = BASE + "2021/03/na-di-ji-kai-gong-qing-dao-gao-xin-qu-xiang-mu-luo-di-shi-xian-jia-su-pao/"
+    qingdao = BASE + "2021/03/na-di-ji-kai-gong-qing-dao-gao-xin-qu-xiang-mu-luo-di-shi/"
     article = _Page((out / "2021/03/gui-yang-gao-xin-qu-shuang-di-yi-bei-hou-de-fa-zhan-mi-ma/index.html").read_text())
     assert article.find("a", href=qingdao + "#kai-gong")
     assert article.find("mark")
