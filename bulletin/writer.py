@@ -53,8 +53,13 @@ def write_file(target: Path, previous: Path, payload: bytes, same: bool | None =
             return
         except OSError:
             pass
-    with open(target, "wb") as handle:
-        handle.write(payload)
+    try:
+        with open(target, "wb") as handle:
+            handle.write(payload)
+    except OSError as exc:  # name the file (a failed write does not), for the message
+        if exc.filename is None:
+            exc.filename = os.fspath(target)
+        raise
 
 
 @dataclass(frozen=True)
