@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Iterable
 
+from bulletin import system
 from bulletin.errors import BuildError, Problem
 
 _RENAME_EXCHANGE = 2
@@ -25,7 +26,10 @@ JOURNAL = ".bulletin-journal.json"
 
 
 def _exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two paths (Linux renameat2); False where the system cannot."""
+    """Atomically swap two paths (Linux renameat2); False where the system cannot (another
+    system, a file system without it, or BULLETIN_PORTABLE=1)."""
+    if system.portable():
+        return False
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
         renameat2 = libc.renameat2
@@ -117,8 +121,11 @@ class Output:
     def __enter__(self) -> "Output":
         self.target.parent.mkdir(parents=True, exist_ok=True)
         old = self.target.parent / f".{self.target.name}.old"
-        if old.is_dir() and not self.target.exists():  # a swap was interrupted half-way: undo it
-            os.rename(old, self.target)
+        if old.is_dir():  # a swap by two renames (see _swap) was cut off
+            if not self.target.exists():  # between them: the old output goes back
+                os.rename(old, self.target)
+            else:  # after them: only the old output was not removed yet
+                shutil.rmtree(old, ignore_errors=True)
         if (self.staging / JOURNAL).is_file():  # a patch was interrupted half-way: finish it
             self._replay()
         if self.staging.exists():
@@ -338,12 +345,21 @@ class Output:
         if _exchange(self.staging, self.target):
             shutil.rmtree(self.staging)
             return
+        # Where the system cannot swap two folders at once: the old output is moved aside, the
+        # new one into its place, and the old one removed. No signal stops this between the
+        # two renames; if the process is killed there, the next build puts the old output back
+        # before anything else (see __enter__), so the output folder is never half-written.
         old = self.target.parent / f".{self.target.name}.old"
         if old.exists():
             shutil.rmtree(old)
-        os.rename(self.target, old)
-        os.rename(self.staging, self.target)
-        shutil.rmtree(old)
+        with system.held_signals():
+            os.rename(self.target, old)
+            try:
+                os.rename(self.staging, self.target)
+            except BaseException:
+                os.rename(old, self.target)
+                raise
+        shutil.rmtree(old, ignore_errors=True)  # what is left (a file held open on Windows) goes next time
 
 
 class MemoryOutput:
