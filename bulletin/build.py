@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from bulletin import __version__, feeds, pages, search, slugs, state, system, urls
 from bulletin.config import BUILTIN_THEMES, CONFIG_NAME, SiteConfig, load_config
-from bulletin.content import EarlyParse, Report, config_key, load_reports, parse_file
+from bulletin.content import EarlyParse, Report, config_key, load_reports, parse_file, site_path
 from bulletin.frontmatter import ZoneIndex
 from bulletin.markdown import RENDERER_VERSION, local_path
 from bulletin.errors import BuildError, Problem
@@ -32,7 +32,7 @@ from bulletin.taxonomy import article_of, assemble, resolve_report_links
 from bulletin.theme import Theme
 from bulletin.urls import Links
 from bulletin.pages import Page
-from bulletin.writer import Folders, MemoryOutput, Output, write_file
+from bulletin.writer import Folders, MemoryOutput, Output, recover, write_file
 
 
 _STATE_VERSION = (__version__, RENDERER_VERSION, IMAGES_VERSION, sys.version_info[:2])
@@ -142,6 +142,7 @@ class Builder:
         inputs = saved = None
         if not self.in_memory:
             check_output_location(self.root, self.output)
+            recover(self.output)  # the output as the last build left it, even if this one fails
             inputs = state.scan(self.root, [self.root / "templates", self.root / "static", self.root / "themes",
                                             BUILTIN_THEMES, self.root / CONFIG_NAME],
                                 (_STATE_VERSION, self.options.drafts, self.options.future, str(self.output)))
@@ -773,10 +774,10 @@ def copy_static(config: SiteConfig, out: Output) -> None:
             for name in sorted(names):
                 path = Path(base) / name
                 files[path.relative_to(folder).as_posix()] = path
-    outside = [Problem("this is a symbolic link to something outside the site", str(p.relative_to(config.root)),
+    outside = [Problem("this is a symbolic link to something outside the site", site_path(p, config.root),
                        hint="copy the file into the site instead of linking to it")
                for p in files.values() if p.is_relative_to(config.root) and p.is_symlink() and not p.resolve().is_relative_to(config.root)]
     if outside:
         raise BuildError(outside)
     for rel, path in sorted(files.items()):
-        out.copy(rel, path, str(path.relative_to(config.root)) if path.is_relative_to(config.root) else str(path))
+        out.copy(rel, path, site_path(path, config.root))

@@ -13,10 +13,11 @@ import html
 import logging
 import mimetypes
 import os
+import sys
 import tempfile
 import threading
 import time
-from pathlib import Path
+from pathlib import Path, PurePath, PureWindowsPath
 from types import SimpleNamespace
 from typing import Callable
 from urllib.parse import unquote
@@ -131,6 +132,29 @@ class Preview:
         self._stop.set()
 
 
+def site_relative(path: str, root: PurePath, caseless: bool | None = None) -> str | None:
+    r"""A path a file watcher reported, relative to the site folder `root` and with forward
+    slashes ("" for the folder itself), or None when it is outside. On Windows the watcher
+    gives backslashes, a drive letter in either case and at times the \\?\ prefix of long
+    paths. `caseless`: names match whatever their case, as on the usual file systems of
+    Windows and macOS (the default there)."""
+    if caseless is None:
+        caseless = _CASELESS or isinstance(root, PureWindowsPath)
+    if isinstance(root, PureWindowsPath):
+        if path.startswith(("\\\\?\\UNC\\", "//?/UNC/")):
+            path = "\\\\" + path[8:]
+        elif path.startswith(("\\\\?\\", "//?/")):
+            path = path[4:]
+    parts, base = type(root)(path).parts, root.parts
+    head = parts[: len(base)]
+    if (tuple(p.casefold() for p in head) != tuple(p.casefold() for p in base)) if caseless else head != base:
+        return None
+    return "/".join(parts[len(base):])
+
+
+_CASELESS = os.name == "nt" or sys.platform == "darwin"  # the usual file systems there ignore case
+
+
 class _Watch(FileSystemEventHandler):
     """Marks the site changed on any save under the watched folders or to bulletin.yaml.
 
@@ -142,15 +166,9 @@ class _Watch(FileSystemEventHandler):
         self.preview = preview
         self.observer = observer
         self.watching: set[str] = set()
-        root = preview.root
-        self.roots = tuple(str(root / name) + os.sep for name in WATCHED)
-        self.config = str(root / CONFIG_NAME)
 
     def relevant(self, path: str) -> bool:
-        name = os.path.basename(path)
-        if name.startswith((".#", "#")) or name.endswith(("~", ".swp", ".swx", ".tmp")) or name == "4913":
-            return False  # editor scratch files
-        return path == self.config or path.startswith(self.roots) or path.rstrip(os.sep) + os.sep in self.roots
+        return relevant(path, self.preview.root)
 
     def watch_folders(self) -> None:
         for name in WATCHED:
@@ -162,11 +180,27 @@ class _Watch(FileSystemEventHandler):
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type in ("opened", "closed_no_write"):
             return
-        if event.is_directory and os.path.dirname(os.fsdecode(event.src_path)) == str(self.preview.root):
+        made = site_relative(os.fsdecode(event.src_path), self.preview.root)
+        if event.is_directory and made and "/" not in made:  # a folder at the top of the site
             self.watch_folders()
         paths = [os.fsdecode(event.src_path), os.fsdecode(getattr(event, "dest_path", "") or "")]
         if any(p and self.relevant(p) for p in paths):
             self.preview.changed()
+
+
+def relevant(path: str, root: PurePath, caseless: bool | None = None) -> bool:
+    """Whether a save to `path` (as the watcher reports it) changes the site of `root`: a file
+    under one of the WATCHED folders, or bulletin.yaml; never an editor's scratch file."""
+    rel = site_relative(path, root, caseless)
+    if rel is None or rel == "":
+        return False
+    name = rel.rsplit("/", 1)[-1]
+    if name.startswith((".#", "#")) or name.endswith(("~", ".swp", ".swx", ".tmp")) or name == "4913":
+        return False  # editor scratch files
+    top = rel.split("/", 1)[0]
+    if caseless if caseless is not None else (_CASELESS or isinstance(root, PureWindowsPath)):
+        rel, top = rel.casefold(), top.casefold()
+    return rel == CONFIG_NAME or top in WATCHED
 
 
 def _reload_script(port: int) -> bytes:
@@ -293,3 +327,4 @@ def serve(root: Path, host: str, port: int, options: BuildOptions, log: Callable
         observer.stop()
         preview.stop()
     return 0
+

@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import stat
+import unicodedata
 from pathlib import Path, PurePosixPath
 from dataclasses import dataclass
 from types import TracebackType
@@ -95,6 +96,17 @@ class Folders:
         return Folders(times, tuple(sorted(foreign)))
 
 
+def recover(target: Path) -> None:
+    """Finish a swap by two renames (see Output._swap) that was cut off: between them, the old
+    output goes back in place; after them, only the old output is left to remove."""
+    old = target.parent / f".{target.name}.old"
+    if old.is_dir():
+        if not os.path.lexists(target):
+            os.rename(old, target)
+        else:
+            shutil.rmtree(old, ignore_errors=True)
+
+
 class Output:
     """Collects the files of one build; `commit` makes them the output folder.
 
@@ -113,6 +125,7 @@ class Output:
         self.staged: list[str] = []  # in patch mode: files to move into the output, staged by their number here
         self.gone: list[str] = []  # in patch mode: files of the last build removed by this one
         self._dirs: set[str] = set()
+        self._folded: dict[str, str] = {}  # see _case_clash
 
     @property
     def patching(self) -> bool:
@@ -120,12 +133,7 @@ class Output:
 
     def __enter__(self) -> "Output":
         self.target.parent.mkdir(parents=True, exist_ok=True)
-        old = self.target.parent / f".{self.target.name}.old"
-        if old.is_dir():  # a swap by two renames (see _swap) was cut off
-            if not self.target.exists():  # between them: the old output goes back
-                os.rename(old, self.target)
-            else:  # after them: only the old output was not removed yet
-                shutil.rmtree(old, ignore_errors=True)
+        recover(self.target)
         if (self.staging / JOURNAL).is_file():  # a patch was interrupted half-way: finish it
             self._replay()
         if self.staging.exists():
@@ -145,6 +153,7 @@ class Output:
                 [Problem(f"two outputs have the same path {rel}: {self.written[rel]} and {source}", source,
                          hint="give one of them a different slug, or rename the static file")]
             )
+        _case_clash(self._folded, rel, source, self.written)
         self.written[rel] = source
 
     def place(self, rel: str, source: str) -> Path:
@@ -362,6 +371,19 @@ class Output:
         shutil.rmtree(old, ignore_errors=True)  # what is left (a file held open on Windows) goes next time
 
 
+def _case_clash(folded: dict[str, str], rel: str, source: str, written: dict[str, str]) -> None:
+    """Refuse a second output path that differs from one already claimed only in upper and
+    lower case (or in how its accents are encoded): on the file systems of Windows and macOS
+    the two are one file, and one would silently overwrite the other. `folded`: each claimed
+    path by its folded form."""
+    key = rel.casefold() if rel.isascii() else unicodedata.normalize("NFC", rel).casefold()
+    other = folded.setdefault(key, rel)
+    if other != rel:
+        raise BuildError([Problem(f"two outputs differ only in upper and lower case: {other} (from {written[other]}) "
+                                  f"and {rel} (from {source}); on Windows and macOS they would be the same file",
+                                  source, hint="rename one of them, or give one of the reports a different slug")])
+
+
 class MemoryOutput:
     """An output that lives in memory (for the preview server): path → bytes."""
 
@@ -369,6 +391,7 @@ class MemoryOutput:
         self.previous = previous or {}
         self.files: dict[str, bytes] = {}
         self.written: dict[str, str] = {}
+        self._folded: dict[str, str] = {}  # see _case_clash
 
     def __enter__(self) -> "MemoryOutput":
         return self
@@ -383,6 +406,7 @@ class MemoryOutput:
         if rel in self.written:
             raise BuildError([Problem(f"two outputs have the same path {rel}: {self.written[rel]} and {source}", source,
                                       hint="give one of them a different slug, or rename the static file")])
+        _case_clash(self._folded, rel, source, self.written)
         self.written[rel] = source
 
     def write(self, rel: str, data: str | bytes, source: str) -> None:
