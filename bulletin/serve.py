@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import logging
 import mimetypes
+import errno
 import os
 import sys
 import tempfile
@@ -24,6 +25,8 @@ from urllib.parse import unquote
 
 from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 from tornado import ioloop, web
+from tornado.httpserver import HTTPServer
+from tornado.netutil import bind_sockets
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
@@ -294,6 +297,7 @@ class SiteHandler(web.RequestHandler):
 def serve(root: Path, host: str, port: int, options: BuildOptions, log: Callable[[str], None] = print) -> int:
     logging.getLogger("tornado.access").setLevel(logging.ERROR)
     logging.getLogger("livereload").setLevel(logging.WARNING)
+    sockets = listen(host, port)  # before the first build: a busy port is said at once
     preview = Preview(root, options, log)
     preview.build()
     loop = ioloop.IOLoop.current()
@@ -309,7 +313,8 @@ def serve(root: Path, host: str, port: int, options: BuildOptions, log: Callable
         (r"/livereload.js", LiveReloadJSHandler),
         (r"/(.*)", SiteHandler, {"preview": preview, "port": port}),
     ])
-    server = app.listen(port, address=host)
+    server = HTTPServer(app)
+    server.add_sockets(sockets)
     observer = Observer()
     handler = _Watch(preview, observer)
     observer.schedule(handler, str(preview.root), recursive=False)
@@ -328,3 +333,25 @@ def serve(root: Path, host: str, port: int, options: BuildOptions, log: Callable
         preview.stop()
     return 0
 
+
+_IN_USE = {errno.EADDRINUSE, getattr(errno, "WSAEADDRINUSE", errno.EADDRINUSE)}
+_DENIED = {errno.EACCES, getattr(errno, "WSAEACCES", errno.EACCES)}
+
+
+def listen(host: str, port: int) -> list:  # type: ignore[type-arg]
+    """The sockets for `host`:`port`; a BuildError saying what to do when the port is taken
+    or not allowed, or the address is not one of this machine's."""
+    try:
+        return bind_sockets(port, address=host)
+    except OSError as exc:
+        if exc.errno in _IN_USE:
+            problem = Problem(f"port {port} is already in use on {host}",
+                              hint=f"stop the program that uses it (another bulletin serve?), or choose another port, "
+                                   f"e.g. bulletin serve --port {port + 1 if port < 65535 else 8000}")
+        elif exc.errno in _DENIED:
+            problem = Problem(f"not allowed to listen on port {port}",
+                              hint="ports below 1024 need special rights; choose another port, e.g. bulletin serve --port 8000")
+        else:
+            problem = Problem(f"cannot listen on {host}, port {port}: {exc.strerror or exc}",
+                              hint="--host takes an address of this machine, e.g. 127.0.0.1 (this machine only)")
+        raise BuildError([problem]) from None
