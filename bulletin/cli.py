@@ -112,6 +112,9 @@ _LEFT = "; the output folder was left as it was"
 
 
 def _stopped(args: argparse.Namespace, signum: int) -> int:
+    if args.command == "serve":  # the way to stop it, at any moment
+        print("stopped", file=sys.stderr)
+        return 0
     left = _LEFT if args.command == "build" else ""
     if signum == signal.SIGINT:
         print(f"bulletin: interrupted{left}", file=sys.stderr)

@@ -322,8 +322,8 @@ def serve(root: Path, host: str, port: int, options: BuildOptions, log: Callable
     observer.start()
     builder = threading.Thread(target=preview.run_builder, name="bulletin-builder", daemon=True)
     builder.start()
-    log(f"serving http://{host}:{port}{preview.prefix} (Ctrl-C to stop)")
-    try:
+    try:  # a Ctrl-C right after the line below still stops the server cleanly
+        log(f"serving http://{host}:{port}{preview.prefix} (Ctrl-C to stop)")
         loop.start()
     except KeyboardInterrupt:
         log("stopped")

@@ -330,3 +330,31 @@ def test_an_early_parse_that_is_not_used_is_stopped_and_reaped(site_copy: Path, 
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)  # reaped already
     assert pid not in _children(os.getpid())
+
+
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_serve_stops_cleanly_on_ctrl_c_and_sigterm(site_copy: Path, how: signal.Signals) -> None:
+    from tests.browser import free_port
+
+    marker = _marker()
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "bulletin", "serve", str(site_copy), "--port", str(port)],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               env={**os.environ, MARKER: marker})
+    assert process.stdout is not None
+    lines = [process.stdout.readline(), process.stdout.readline()]
+    assert lines[1].startswith(f"serving http://127.0.0.1:{port}/"), lines
+    process.send_signal(how)
+    output, _ = process.communicate(timeout=30)
+    assert (process.returncode, output) == (0, "stopped\n")
+    assert _gone(marker, 0) == []
+
+
+def test_the_exit_codes_are_documented(capsys: pytest.CaptureFixture[str]) -> None:
+    from bulletin.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    help_text = capsys.readouterr().out
+    for line in ("  130  interrupted with Ctrl-C (SIGINT)", "  143  stopped by SIGTERM (129: by SIGHUP, the terminal was closed)"):
+        assert line in help_text

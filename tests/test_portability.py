@@ -48,15 +48,15 @@ def test_the_start_method_is_fork_on_linux_and_spawn_when_asked_or_portable(monk
 
 
 @pytest.mark.slow
-def test_spawned_workers_build_the_same_site_as_forked_ones_and_as_one_process(tmp_path: Path,
+def test_spawned_workers_build_the_same_site_as_forked_ones_and_as_one_process(site_copy: Path, tmp_path: Path,
                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    build(GOLDEN_SITE, tmp_path / "one-process")
+    build(site_copy, tmp_path / "one-process")
     _workers_for_any_site(monkeypatch)
     monkeypatch.setenv("BULLETIN_START_METHOD", "fork")
-    forked = Builder(GOLDEN_SITE, tmp_path / "forked")
+    forked = Builder(site_copy, tmp_path / "forked")
     forked.build()
     monkeypatch.setenv("BULLETIN_START_METHOD", "spawn")
-    spawned = Builder(GOLDEN_SITE, tmp_path / "spawned")
+    spawned = Builder(site_copy, tmp_path / "spawned")
     spawned.build()
     assert snapshot(tmp_path / "spawned") == snapshot(tmp_path / "forked") == snapshot(tmp_path / "one-process")
     # What the workers said of each page is the same too: the next build relies on it.
