@@ -177,6 +177,8 @@ def run() -> None:
     code = 2
     try:
         code = main()
+    except KeyboardInterrupt as exc:  # a signal while main() was saying something else
+        code = system.exit_code(exc.signum if isinstance(exc, system.Terminated) else signal.SIGINT)
     finally:  # also when --debug lets an error through: then Python exits as usual
         with system.quiet_signals():
             system.stop_all()
