@@ -1,3 +1,4 @@
 from bulletin.cli import run
 
-run()
+if __name__ == "__main__":  # not when a spawned worker process loads this module again
+    run()

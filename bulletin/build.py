@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import os
 from contextlib import contextmanager
-import signal
 import sys
 import time
 from dataclasses import dataclass, replace
@@ -18,9 +17,9 @@ import posixpath
 
 from markupsafe import Markup
 
-from bulletin import __version__, feeds, pages, search, slugs, state, svg, urls
+from bulletin import __version__, feeds, pages, search, slugs, state, svg, system, urls
 from bulletin.config import BUILTIN_THEMES, CONFIG_NAME, SiteConfig, load_config
-from bulletin.content import EarlyParse, Report, config_key, load_reports, parse_file
+from bulletin.content import EarlyParse, Report, config_key, load_reports, parse_file, site_path
 from bulletin.frontmatter import ZoneIndex
 from bulletin.markdown import RENDERER_VERSION, local_path
 from bulletin.errors import BuildError, Problem
@@ -35,7 +34,7 @@ from bulletin.taxonomy import article_of, assemble, resolve_report_links
 from bulletin.theme import Theme
 from bulletin.urls import Links
 from bulletin.pages import Page
-from bulletin.writer import Folders, MemoryOutput, Output, write_file
+from bulletin.writer import Folders, MemoryOutput, Output, recover, write_file
 
 
 _STATE_VERSION = (__version__, RENDERER_VERSION, IMAGES_VERSION, PATHS_VERSION, sys.version_info[:2])
@@ -151,6 +150,7 @@ class Builder:
         inputs = saved = None
         if not self.in_memory:
             check_output_location(self.root, self.output)
+            recover(self.output)  # the output as the last build left it, even if this one fails
             if any(_refused(self.root, name) for name in ("content", "static", "templates", "themes")):
                 self.load()  # raises with every problem, as `check` does; nothing outside the site is read
             inputs = state.scan(self.root, [self.root / "templates", self.root / "static", self.root / "themes",
@@ -521,6 +521,16 @@ def check_output_location(root: Path, output: Path) -> None:
 def render(site: Site, out: Output | MemoryOutput, progress: bool = False, memo: Memo | None = None,
            changed: set[str] | None = None, theme: Theme | None = None,
            meanwhile: Callable[[], object] | None = None) -> tuple[int, int, Memo]:
+    """Render every page, feed and extra file of `site` into `out` (see _render). Worker
+    processes it starts are done when it returns, and stopped at once when it fails: they are
+    not left writing into the output while it is cleaned up."""
+    with system.scope():
+        return _render(site, out, progress, memo, changed, theme, meanwhile)
+
+
+def _render(site: Site, out: Output | MemoryOutput, progress: bool = False, memo: Memo | None = None,
+            changed: set[str] | None = None, theme: Theme | None = None,
+            meanwhile: Callable[[], object] | None = None) -> tuple[int, int, Memo]:
     """Render every page, feed and extra file of `site` into `out`.
 
     Returns (pages, feeds, memo). With the `memo` of the previous build into the same output,
@@ -562,7 +572,7 @@ def render(site: Site, out: Output | MemoryOutput, progress: bool = False, memo:
     parallel = (isinstance(out, Output) and not out.patching and (os.cpu_count() or 1) > 1
                 and len(site.articles) >= PARALLEL_PAGES)
     article_pages = list(pages.article_pages(site)) if parallel else None
-    workers = None
+    workers = pool = None
     if article_pages is not None:
         assert isinstance(out, Output)
         for article in site.articles:
@@ -572,7 +582,7 @@ def render(site: Site, out: Output | MemoryOutput, progress: bool = False, memo:
         # The feeds too, once the workers are through the pages: this process has the lists.
         feed_jobs = [(spec, [(str(out.place(path, spec.source)), str(out.target / path)) for path in urls.feeds(spec.url)])
                      for spec in feeds.specs(site)]
-        workers = _render_elsewhere(theme, common, everything, jobs, feed_jobs, links)
+        pool, workers = _render_elsewhere(theme, common, everything, jobs, feed_jobs, links)
     entries: Mapping[str, Markup]
     if changed is None:
         entries = {}
@@ -654,6 +664,7 @@ def render(site: Site, out: Output | MemoryOutput, progress: bool = False, memo:
             for path, key, used in done.result():  # raises the first BuildError of a worker, with its problems
                 current.pages[path] = key
                 current.deps[path] = used
+        system.finish(pool)
     return page_count, feed_count, current
 
 
@@ -684,7 +695,8 @@ PARALLEL_PAGES = 400  # below this many reports, starting workers costs more tha
 
 
 class _Shared(NamedTuple):
-    """What forked page workers render: set just before they start, read in the workers."""
+    """What page workers render: set just before they start; a forked worker inherits it, a
+    spawned one is sent it (without the theme, which it makes again: see _receive)."""
 
     theme: Theme
     common: dict  # type: ignore[type-arg]
@@ -699,30 +711,31 @@ _shared: _Shared | None = None
 
 def _render_elsewhere(theme: Theme, common: dict, everything: str,  # type: ignore[type-arg]
                       jobs: list[tuple[str, str, str, str | None, Page]],
-                      feed_jobs: list[tuple[feeds.FeedSpec, list[tuple[str, str]]]], links: Links) -> list:  # type: ignore[type-arg]
+                      feed_jobs: list[tuple[feeds.FeedSpec, list[tuple[str, str]]]], links: Links) -> tuple:  # type: ignore[type-arg]
     """Fingerprint and render `jobs` (output path, staged file, previous file, previous
     fingerprint, page) in worker processes, then `feed_jobs` (a feed, and the staged and
-    previous file of each of its paths); returns futures of [(path, fingerprint, what it
-    depends on)] for the pages, of [] for the feeds."""
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
-
+    previous file of each of its paths); returns the pool, and futures of [(path, fingerprint,
+    what it depends on)] for the pages, of [] for the feeds. The caller finishes the pool
+    (system.finish) once it has every result."""
     global _shared
     _shared = _Shared(theme, common, everything, jobs, feed_jobs, links)
     count = os.cpu_count() or 2
-    pool = ProcessPoolExecutor(count, get_context("fork"), initializer=_quiet_worker)
-    size = max(1, -(-len(jobs) // (count * 4)))
-    futures = [pool.submit(_render_jobs, start, min(start + size, len(jobs))) for start in range(0, len(jobs), size)]
-    size = max(1, -(-len(feed_jobs) // (count * 4)))
-    futures += [pool.submit(_render_feeds, start, min(start + size, len(feed_jobs)))
-                for start in range(0, len(feed_jobs), size)]
-    pool.shutdown(wait=False)
-    return futures
+    forked = system.start_method() == "fork"
+    with system.starting():
+        pool = system.pool(count, None if forked else _receive, () if forked else (_shared._replace(theme=None),))
+        size = max(1, -(-len(jobs) // (count * 4)))
+        futures = [pool.submit(_render_jobs, start, min(start + size, len(jobs))) for start in range(0, len(jobs), size)]
+        size = max(1, -(-len(feed_jobs) // (count * 4)))
+        futures += [pool.submit(_render_feeds, start, min(start + size, len(feed_jobs)))
+                    for start in range(0, len(feed_jobs), size)]
+    return pool, futures
 
 
-def _quiet_worker() -> None:
-    # Ctrl-C is the main process's to handle: it stops the build and cleans up.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def _receive(shared: _Shared) -> None:
+    """In a spawned worker: what to render, with the theme made again here (a Jinja
+    environment does not travel between processes)."""
+    global _shared
+    _shared = shared._replace(theme=Theme(shared.common["config"], shared.links))
 
 
 def _render_feeds(start: int, stop: int) -> list[tuple[str, str, object]]:

@@ -1,20 +1,32 @@
 """Command line: build, check, serve, new, init.
 
 Problems are printed as `path:line: message` with a hint, never as a traceback (unless --debug).
+The exit status is one of EXIT_CODES; no worker process outlives the command (see system).
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import gc
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Sequence
 
-from bulletin import __version__
+from bulletin import __version__, system
 from bulletin.errors import BuildError, Problem
+
+EXIT_CODES = """exit status:
+  0    done
+  1    problems in the site (each is printed), or a file that cannot be read or written
+  2    an unexpected error (run again with --debug to see where it happened)
+  130  interrupted with Ctrl-C (SIGINT)
+  143  stopped by SIGTERM (129: by SIGHUP, the terminal was closed)
+  A build that does not finish leaves the output folder as it was; `serve` stopped by Ctrl-C
+  or SIGTERM exits with 0."""
 
 
 def _site_options(command: argparse.ArgumentParser) -> None:
@@ -25,7 +37,8 @@ def _site_options(command: argparse.ArgumentParser) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="bulletin", description="Build the news bulletin of China's high-tech zones.")
+    parser = argparse.ArgumentParser(prog="bulletin", description="Build the news bulletin of China's high-tech zones.",
+                                     epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"bulletin {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -71,22 +84,76 @@ def main(argv: Sequence[str] | None = None) -> int:
         tail = "; nothing was written" if args.command in ("build", "new", "init") else ""
         print(f"bulletin: {errors} error{'s' if errors != 1 else ''}{tail}", file=sys.stderr)
         return 1
-    except OSError as exc:  # the disk is full, a folder is read-only, …
+    except OSError as exc:  # the disk is full, a folder is read-only, a file cannot be read, …
         if getattr(args, "debug", False):
             raise
-        where = f": {exc.filename}" if exc.filename else ""
-        print(f"bulletin: cannot write{where}: {exc.strerror or exc}", file=sys.stderr)
-        print("  hint: free some space or fix the folder's permissions; the output folder was left as it was", file=sys.stderr)
+        for line in _os_error(exc, args):
+            print(line, file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("bulletin: interrupted; the output folder was left as it was", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        return _stopped(args, exc.signum if isinstance(exc, system.Terminated) else signal.SIGINT)
     except Exception as exc:  # a bug or an environment failure: say so plainly
+        if system.stopped_by() is not None:  # a worker ended by the same signal, first
+            return _stopped(args, system.stopped_by())
         if getattr(args, "debug", False):
             raise
+        from concurrent.futures.process import BrokenProcessPool
+
+        if isinstance(exc, BrokenProcessPool):
+            print("bulletin: a worker process ended abruptly (was it killed, or out of memory?)", file=sys.stderr)
+            print(f"  hint: run the command again{_LEFT if args.command == 'build' else ''}", file=sys.stderr)
+            return 2
         print(f"bulletin: unexpected error: {type(exc).__name__}: {exc}", file=sys.stderr)
         print("  hint: run again with --debug to see where it happened; the output folder was left as it was", file=sys.stderr)
         return 2
+
+
+_LEFT = "; the output folder was left as it was"
+
+
+def _stopped(args: argparse.Namespace, signum: int) -> int:
+    if args.command == "serve":  # the way to stop it, at any moment
+        print("stopped", file=sys.stderr)
+        return 0
+    left = _LEFT if args.command == "build" else ""
+    if signum == signal.SIGINT:
+        print(f"bulletin: interrupted{left}", file=sys.stderr)
+    else:
+        print(f"bulletin: stopped by {signal.Signals(signum).name}{left}", file=sys.stderr)
+    return system.exit_code(signum)
+
+
+# Errors that only writing causes; the others are of reading if a file of the site is named.
+_WRITE_ERRORS = {errno.ENOSPC, errno.EFBIG, errno.EROFS, getattr(errno, "EDQUOT", errno.ENOSPC)}
+_READ_ERRORS = {errno.EACCES, errno.EPERM, errno.ENOENT, errno.EISDIR, errno.ENOTDIR, errno.EIO, errno.ELOOP,
+                errno.ENAMETOOLONG, errno.EINVAL}
+
+
+def _os_error(exc: OSError, args: argparse.Namespace) -> list[str]:
+    """What to print for an error of the system: "cannot write" for writing (into the output,
+    the cache, a new report or site), "cannot read" for reading a file, else what happened."""
+    from bulletin.content import site_path
+    from bulletin.state import CACHE_DIR
+
+    root = Path(getattr(args, "site", None) or getattr(args, "directory", None) or ".").absolute()
+    names = [os.fsdecode(p) for p in (exc.filename, exc.filename2) if p is not None and not isinstance(p, int)]
+    written = [root / CACHE_DIR]
+    if args.command == "build":
+        output = (args.output or root / "build").absolute()
+        written += [output, output.parent / f".{output.name}.staging", output.parent / f".{output.name}.old"]
+    elif args.command in ("new", "init"):
+        written.append(root)
+    what = exc.strerror or str(exc)
+    where = f" {site_path(Path(names[0]).absolute(), root)}" if names else ""
+    left = _LEFT if args.command == "build" else ""
+    if exc.errno in _WRITE_ERRORS or any(Path(name).absolute().is_relative_to(folder) for name in names for folder in written):
+        return [f"bulletin: cannot write{where}: {what}",
+                f"  hint: free some space or fix the folder's permissions{left}"]
+    if names and exc.errno in _READ_ERRORS:
+        return [f"bulletin: cannot read{where}: {what}",
+                f"  hint: check that the file is there and that you may read it{left}"]
+    return [f"bulletin: {what}" + (f" ({where.strip()})" if where else ""),
+            f"  hint: run again with --debug to see where it happened{left}"]
 
 
 def _print_problems(problems: Sequence[Problem]) -> None:
@@ -102,11 +169,24 @@ def _options(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 def run() -> None:
     """The `bulletin` command. A build leaves millions of objects behind; the process exits
-    without freeing them one by one, which would take a noticeable part of a rebuild."""
+    without freeing them one by one, which would take a noticeable part of a rebuild. It
+    does so only once every worker process it started has ended and been reaped: a caller
+    reading its output sees the end of it when the command ends."""
     gc.disable()  # nor is there any need to collect cycles in a process this short
-    code = main()
-    sys.stdout.flush()
-    sys.stderr.flush()
+    system.handle_signals()
+    code = 2
+    try:
+        code = main()
+    except KeyboardInterrupt as exc:  # a signal while main() was saying something else
+        code = system.exit_code(exc.signum if isinstance(exc, system.Terminated) else signal.SIGINT)
+    finally:  # also when --debug lets an error through: then Python exits as usual
+        with system.quiet_signals():
+            system.stop_all()
+            try:
+                sys.stdout.flush()
+                sys.stderr.flush()
+            except OSError:  # the reader went away: nothing more can reach it
+                code = code or 1
     os._exit(code)
 
 

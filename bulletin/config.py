@@ -263,8 +263,12 @@ def load_config(root: Path) -> SiteConfig:
     values["pages"] = pages
     config = SiteConfig(root=root.resolve(), **values)
     if not config.theme_dir.is_dir():
-        line = entries["theme"].line if "theme" in entries else None
-        raise BuildError([Problem(f"theme '{config.theme}' not found in themes/", rel, line, hint="themes live in themes/NAME/ (leave 'theme' out for the built-in default theme)")])
+        if "theme" not in entries:  # the built-in theme is missing: the installation is broken, not the config
+            raise BuildError([Problem(f"the built-in theme '{config.theme}' is missing from this installation of bulletin "
+                                      f"(looked in {BUILTIN_THEMES.as_posix()})",
+                                      hint="install bulletin again (e.g. pip install --force-reinstall bulletin), "
+                                           f"or give the site a theme of its own in themes/{config.theme}/")])
+        raise BuildError([Problem(f"theme '{config.theme}' not found in themes/", rel, entries["theme"].line, hint="themes live in themes/NAME/ (leave 'theme' out for the built-in default theme)")])
     return config
 
 

@@ -14,10 +14,10 @@ import signal
 import time
 from dataclasses import dataclass, replace
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any, Callable
 
-from bulletin import markdown, slugs
+from bulletin import markdown, slugs, system
 from bulletin.config import SiteConfig
 from bulletin.errors import BuildError, Problem
 from bulletin.frontmatter import ZoneIndex, parse_meta, split
@@ -82,6 +82,16 @@ def discover(config: SiteConfig, problems: list[Problem] | None = None) -> list[
                     continue
                 found.append(path[top:].replace(os.sep, "/"))
     return sorted(found)
+
+
+def site_path(path: PurePath, root: PurePath) -> str:
+    """A path as people are shown it: relative to the site folder `root` when it is in it,
+    and with forward slashes on every system (content\\2021\\a.md on Windows is shown as
+    content/2021/a.md, as everywhere else)."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 def _allowed(config: SiteConfig, path: str, problems: list[Problem] | None) -> str | None:
@@ -165,7 +175,12 @@ def _parse_in_worker(rel: str) -> tuple[tuple[Report | None, list[Problem]], dic
         for name in (*report.meta.tags, *report.meta.reporters):  # the main process needs no pinyin for them
             slugify(name)
         if pack is not None:
-            report = replace(report, body=report.body.stored(pack.put))
+            try:
+                report = replace(report, body=report.body.stored(pack.put))
+            except OSError as exc:  # name the file (a failed write does not), for the message
+                if exc.filename is None:
+                    exc.filename = pack.path
+                raise
     return (report, problems), slugs.take_learned()
 
 
@@ -208,12 +223,12 @@ def load_reports(config: SiteConfig, *, drafts: bool, future: bool, now: datetim
         cache.update((rel, (keys[rel], done[rel])) for rel in todo if rel in done)
         todo = [rel for rel in todo if rel not in done]
     if len(todo) >= PARALLEL_THRESHOLD and (os.cpu_count() or 1) > 1:
-        from concurrent.futures import ProcessPoolExecutor
-        from multiprocessing import get_context
-
-        with ProcessPoolExecutor(os.cpu_count(), get_context("fork"), _init_worker, (config, bodies)) as pool:
+        with system.scope():  # the workers are done when this ends, or stopped if it fails
+            with system.starting():
+                pool = system.pool(os.cpu_count() or 2, _init_worker, (config, bodies))
+                parsed = pool.map(_parse_in_worker, todo, chunksize=64)
             fresh = []
-            for result, learned in pool.map(_parse_in_worker, todo, chunksize=64):
+            for result, learned in parsed:
                 fresh.append(result)
                 slugs.seed(learned)
     else:
@@ -237,6 +252,8 @@ def load_reports(config: SiteConfig, *, drafts: bool, future: bool, now: datetim
 class EarlyParse:
     """Reports parsed in a forked process while this one does other work (loads the last
     build's state): a rebuild after an edit need not wait for Markdown and pinyin after that.
+    Where processes do not fork (Windows, macOS, BULLETIN_PORTABLE), there is no early parse:
+    the caller parses the files itself, as it does whenever the results are missing.
 
     The files are read after the caller took their size, time and inode, so a file changed
     again meanwhile is parsed once more by the next build. Results count only for a config
@@ -250,9 +267,16 @@ class EarlyParse:
         self._results: dict[str, tuple[Report | None, list[Problem]]] | None = None
         self._setting: str | None = None
         self.pid = 0
+        if not system.can_fork():
+            self._results = {}
+            return
         reading, writing = os.pipe()
+        parent = os.getpid()
         try:
-            self.pid = os.fork()
+            with system.starting():
+                self.pid = os.fork()
+                if self.pid == 0:
+                    _child_signals()
         except OSError:
             os.close(reading)
             os.close(writing)
@@ -262,6 +286,7 @@ class EarlyParse:
             os.close(reading)
             code = 1
             try:
+                system.watch_parent(parent, system.use_pdeathsig())
                 from bulletin.config import load_config
 
                 config = load_config(root)
@@ -276,6 +301,7 @@ class EarlyParse:
             finally:
                 os._exit(code)
         os.close(writing)
+        system.adopt(self.pid)
         self._reading = reading
 
     def results(self, setting: str) -> dict[str, tuple[Report | None, list[Problem]]]:
@@ -295,14 +321,41 @@ class EarlyParse:
                     if not chunk:
                         break
                     chunks.append(chunk)
-                os.waitpid(self.pid, 0)
+                self._reap()
                 self._setting, self._results = pickle.loads(b"".join(chunks))
             except Exception:  # the child failed or said nothing: parse here instead
                 self._results = {}
             finally:
+                self._reap(kill=True)
                 os.close(self._reading)
         return self._results if self._setting == setting else {}
 
+    def _reap(self, kill: bool = False) -> None:
+        if self.pid and kill:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except OSError:
+                pass
+        if self.pid:
+            try:
+                os.waitpid(self.pid, 0)
+            except ChildProcessError:
+                pass
+            system.reaped(self.pid)
+            self.pid = 0
+
     def close(self) -> None:
-        """Wait for the child, if no one has yet: it leaves no process behind."""
-        self.results("")
+        """The results are not wanted (any more): stop the child if it still runs, and reap it.
+        It leaves no process behind."""
+        if self._results is None:
+            self._results = {}
+            self._reap(kill=True)
+            os.close(self._reading)
+
+
+def _child_signals() -> None:
+    """In the forked child, before anything else: signals end it (its parent cleans up)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)

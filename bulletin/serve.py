@@ -12,17 +12,21 @@ from __future__ import annotations
 import html
 import logging
 import mimetypes
+import errno
 import os
+import sys
 import tempfile
 import threading
 import time
-from pathlib import Path
+from pathlib import Path, PurePath, PureWindowsPath
 from types import SimpleNamespace
 from typing import Callable
 from urllib.parse import unquote
 
 from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 from tornado import ioloop, web
+from tornado.httpserver import HTTPServer
+from tornado.netutil import bind_sockets
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
@@ -131,6 +135,29 @@ class Preview:
         self._stop.set()
 
 
+def site_relative(path: str, root: PurePath, caseless: bool | None = None) -> str | None:
+    r"""A path a file watcher reported, relative to the site folder `root` and with forward
+    slashes ("" for the folder itself), or None when it is outside. On Windows the watcher
+    gives backslashes, a drive letter in either case and at times the \\?\ prefix of long
+    paths. `caseless`: names match whatever their case, as on the usual file systems of
+    Windows and macOS (the default there)."""
+    if caseless is None:
+        caseless = _CASELESS or isinstance(root, PureWindowsPath)
+    if isinstance(root, PureWindowsPath):
+        if path.startswith(("\\\\?\\UNC\\", "//?/UNC/")):
+            path = "\\\\" + path[8:]
+        elif path.startswith(("\\\\?\\", "//?/")):
+            path = path[4:]
+    parts, base = type(root)(path).parts, root.parts
+    head = parts[: len(base)]
+    if (tuple(p.casefold() for p in head) != tuple(p.casefold() for p in base)) if caseless else head != base:
+        return None
+    return "/".join(parts[len(base):])
+
+
+_CASELESS = os.name == "nt" or sys.platform == "darwin"  # the usual file systems there ignore case
+
+
 class _Watch(FileSystemEventHandler):
     """Marks the site changed on any save under the watched folders or to bulletin.yaml.
 
@@ -142,15 +169,9 @@ class _Watch(FileSystemEventHandler):
         self.preview = preview
         self.observer = observer
         self.watching: set[str] = set()
-        root = preview.root
-        self.roots = tuple(str(root / name) + os.sep for name in WATCHED)
-        self.config = str(root / CONFIG_NAME)
 
     def relevant(self, path: str) -> bool:
-        name = os.path.basename(path)
-        if name.startswith((".#", "#")) or name.endswith(("~", ".swp", ".swx", ".tmp")) or name == "4913":
-            return False  # editor scratch files
-        return path == self.config or path.startswith(self.roots) or path.rstrip(os.sep) + os.sep in self.roots
+        return relevant(path, self.preview.root)
 
     def watch_folders(self) -> None:
         for name in WATCHED:
@@ -162,11 +183,27 @@ class _Watch(FileSystemEventHandler):
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type in ("opened", "closed_no_write"):
             return
-        if event.is_directory and os.path.dirname(os.fsdecode(event.src_path)) == str(self.preview.root):
+        made = site_relative(os.fsdecode(event.src_path), self.preview.root)
+        if event.is_directory and made and "/" not in made:  # a folder at the top of the site
             self.watch_folders()
         paths = [os.fsdecode(event.src_path), os.fsdecode(getattr(event, "dest_path", "") or "")]
         if any(p and self.relevant(p) for p in paths):
             self.preview.changed()
+
+
+def relevant(path: str, root: PurePath, caseless: bool | None = None) -> bool:
+    """Whether a save to `path` (as the watcher reports it) changes the site of `root`: a file
+    under one of the WATCHED folders, or bulletin.yaml; never an editor's scratch file."""
+    rel = site_relative(path, root, caseless)
+    if rel is None or rel == "":
+        return False
+    name = rel.rsplit("/", 1)[-1]
+    if name.startswith((".#", "#")) or name.endswith(("~", ".swp", ".swx", ".tmp")) or name == "4913":
+        return False  # editor scratch files
+    top = rel.split("/", 1)[0]
+    if caseless if caseless is not None else (_CASELESS or isinstance(root, PureWindowsPath)):
+        rel, top = rel.casefold(), top.casefold()
+    return rel == CONFIG_NAME or top in WATCHED
 
 
 def _reload_script(port: int) -> bytes:
@@ -260,6 +297,7 @@ class SiteHandler(web.RequestHandler):
 def serve(root: Path, host: str, port: int, options: BuildOptions, log: Callable[[str], None] = print) -> int:
     logging.getLogger("tornado.access").setLevel(logging.ERROR)
     logging.getLogger("livereload").setLevel(logging.WARNING)
+    sockets = listen(host, port)  # before the first build: a busy port is said at once
     preview = Preview(root, options, log)
     preview.build()
     loop = ioloop.IOLoop.current()
@@ -275,7 +313,8 @@ def serve(root: Path, host: str, port: int, options: BuildOptions, log: Callable
         (r"/livereload.js", LiveReloadJSHandler),
         (r"/(.*)", SiteHandler, {"preview": preview, "port": port}),
     ])
-    server = app.listen(port, address=host)
+    server = HTTPServer(app)
+    server.add_sockets(sockets)
     observer = Observer()
     handler = _Watch(preview, observer)
     observer.schedule(handler, str(preview.root), recursive=False)
@@ -283,8 +322,8 @@ def serve(root: Path, host: str, port: int, options: BuildOptions, log: Callable
     observer.start()
     builder = threading.Thread(target=preview.run_builder, name="bulletin-builder", daemon=True)
     builder.start()
-    log(f"serving http://{host}:{port}{preview.prefix} (Ctrl-C to stop)")
-    try:
+    try:  # a Ctrl-C right after the line below still stops the server cleanly
+        log(f"serving http://{host}:{port}{preview.prefix} (Ctrl-C to stop)")
         loop.start()
     except KeyboardInterrupt:
         log("stopped")
@@ -293,3 +332,26 @@ def serve(root: Path, host: str, port: int, options: BuildOptions, log: Callable
         observer.stop()
         preview.stop()
     return 0
+
+
+_IN_USE = {errno.EADDRINUSE, getattr(errno, "WSAEADDRINUSE", errno.EADDRINUSE)}
+_DENIED = {errno.EACCES, getattr(errno, "WSAEACCES", errno.EACCES)}
+
+
+def listen(host: str, port: int) -> list:  # type: ignore[type-arg]
+    """The sockets for `host`:`port`; a BuildError saying what to do when the port is taken
+    or not allowed, or the address is not one of this machine's."""
+    try:
+        return bind_sockets(port, address=host)
+    except OSError as exc:
+        if exc.errno in _IN_USE:
+            problem = Problem(f"port {port} is already in use on {host}",
+                              hint=f"stop the program that uses it (another bulletin serve?), or choose another port, "
+                                   f"e.g. bulletin serve --port {port + 1 if port < 65535 else 8000}")
+        elif exc.errno in _DENIED:
+            problem = Problem(f"not allowed to listen on port {port}",
+                              hint="ports below 1024 need special rights; choose another port, e.g. bulletin serve --port 8000")
+        else:
+            problem = Problem(f"cannot listen on {host}, port {port}: {exc.strerror or exc}",
+                              hint="--host takes an address of this machine, e.g. 127.0.0.1 (this machine only)")
+        raise BuildError([problem]) from None

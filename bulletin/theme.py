@@ -131,6 +131,6 @@ class Theme:
         if filename is None:
             return None
         try:
-            return str(Path(filename).resolve().relative_to(self.config.root))
+            return Path(filename).resolve().relative_to(self.config.root).as_posix()  # forward slashes on Windows too
         except ValueError:
             return filename

@@ -13,11 +13,13 @@ import json
 import os
 import shutil
 import stat
+import unicodedata
 from pathlib import Path, PurePosixPath
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Iterable
 
+from bulletin import system
 from bulletin.errors import BuildError, Problem
 
 _RENAME_EXCHANGE = 2
@@ -25,7 +27,10 @@ JOURNAL = ".bulletin-journal.json"
 
 
 def _exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two paths (Linux renameat2); False where the system cannot."""
+    """Atomically swap two paths (Linux renameat2); False where the system cannot (another
+    system, a file system without it, or BULLETIN_PORTABLE=1)."""
+    if system.portable():
+        return False
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
         renameat2 = libc.renameat2
@@ -53,8 +58,13 @@ def write_file(target: Path, previous: Path, payload: bytes, same: bool | None =
             return
         except OSError:
             pass
-    with open(target, "wb") as handle:
-        handle.write(payload)
+    try:
+        with open(target, "wb") as handle:
+            handle.write(payload)
+    except OSError as exc:  # name the file (a failed write does not), for the message
+        if exc.filename is None:
+            exc.filename = os.fspath(target)
+        raise
 
 
 @dataclass(frozen=True)
@@ -86,6 +96,17 @@ class Folders:
         return Folders(times, tuple(sorted(foreign)))
 
 
+def recover(target: Path) -> None:
+    """Finish a swap by two renames (see Output._swap) that was cut off: between them, the old
+    output goes back in place; after them, only the old output is left to remove."""
+    old = target.parent / f".{target.name}.old"
+    if old.is_dir():
+        if not os.path.lexists(target):
+            os.rename(old, target)
+        else:
+            shutil.rmtree(old, ignore_errors=True)
+
+
 class Output:
     """Collects the files of one build; `commit` makes them the output folder.
 
@@ -104,6 +125,7 @@ class Output:
         self.staged: list[str] = []  # in patch mode: files to move into the output, staged by their number here
         self.gone: list[str] = []  # in patch mode: files of the last build removed by this one
         self._dirs: set[str] = set()
+        self._folded: dict[str, str] = {}  # see _case_clash
 
     @property
     def patching(self) -> bool:
@@ -111,9 +133,7 @@ class Output:
 
     def __enter__(self) -> "Output":
         self.target.parent.mkdir(parents=True, exist_ok=True)
-        old = self.target.parent / f".{self.target.name}.old"
-        if old.is_dir() and not self.target.exists():  # a swap was interrupted half-way: undo it
-            os.rename(old, self.target)
+        recover(self.target)
         if (self.staging / JOURNAL).is_file():  # a patch was interrupted half-way: finish it
             self._replay()
         if self.staging.exists():
@@ -133,6 +153,7 @@ class Output:
                 [Problem(f"two outputs have the same path {rel}: {self.written[rel]} and {source}", source,
                          hint="give one of them a different slug, or rename the static file")]
             )
+        _case_clash(self._folded, rel, source, self.written)
         self.written[rel] = source
 
     def place(self, rel: str, source: str) -> Path:
@@ -333,12 +354,34 @@ class Output:
         if _exchange(self.staging, self.target):
             shutil.rmtree(self.staging)
             return
+        # Where the system cannot swap two folders at once: the old output is moved aside, the
+        # new one into its place, and the old one removed. No signal stops this between the
+        # two renames; if the process is killed there, the next build puts the old output back
+        # before anything else (see __enter__), so the output folder is never half-written.
         old = self.target.parent / f".{self.target.name}.old"
         if old.exists():
             shutil.rmtree(old)
-        os.rename(self.target, old)
-        os.rename(self.staging, self.target)
-        shutil.rmtree(old)
+        with system.held_signals():
+            os.rename(self.target, old)
+            try:
+                os.rename(self.staging, self.target)
+            except BaseException:
+                os.rename(old, self.target)
+                raise
+        shutil.rmtree(old, ignore_errors=True)  # what is left (a file held open on Windows) goes next time
+
+
+def _case_clash(folded: dict[str, str], rel: str, source: str, written: dict[str, str]) -> None:
+    """Refuse a second output path that differs from one already claimed only in upper and
+    lower case (or in how its accents are encoded): on the file systems of Windows and macOS
+    the two are one file, and one would silently overwrite the other. `folded`: each claimed
+    path by its folded form."""
+    key = rel.casefold() if rel.isascii() else unicodedata.normalize("NFC", rel).casefold()
+    other = folded.setdefault(key, rel)
+    if other != rel:
+        raise BuildError([Problem(f"two outputs differ only in upper and lower case: {other} (from {written[other]}) "
+                                  f"and {rel} (from {source}); on Windows and macOS they would be the same file",
+                                  source, hint="rename one of them, or give one of the reports a different slug")])
 
 
 class MemoryOutput:
@@ -348,6 +391,7 @@ class MemoryOutput:
         self.previous = previous or {}
         self.files: dict[str, bytes] = {}
         self.written: dict[str, str] = {}
+        self._folded: dict[str, str] = {}  # see _case_clash
 
     def __enter__(self) -> "MemoryOutput":
         return self
@@ -362,6 +406,7 @@ class MemoryOutput:
         if rel in self.written:
             raise BuildError([Problem(f"two outputs have the same path {rel}: {self.written[rel]} and {source}", source,
                                       hint="give one of them a different slug, or rename the static file")])
+        _case_clash(self._folded, rel, source, self.written)
         self.written[rel] = source
 
     def write(self, rel: str, data: str | bytes, source: str) -> None:

@@ -58,3 +58,110 @@ def test_refuses_to_build_over_the_site(site_copy: Path, output: str, capsys: py
     assert main(["build", str(site_copy), "-o", str(site_copy / output)]) == 1
     assert "refusing to build into" in capsys.readouterr().err
     assert snapshot(site_copy) == before
+
+
+# Messages that point the right way ----------------------------------------------------------
+
+def test_a_missing_builtin_theme_does_not_blame_the_config(site_copy: Path, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """The config does not set `theme`: the installation lacks its theme, and the message says so."""
+    import bulletin.config as config
+
+    monkeypatch.setattr(config, "BUILTIN_THEMES", tmp_path / "no-themes")
+    assert main(["build", str(site_copy), "-o", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert err == (f"bulletin: the built-in theme 'default' is missing from this installation of bulletin "
+                   f"(looked in {(tmp_path / 'no-themes').as_posix()})\n"
+                   "  hint: install bulletin again (e.g. pip install --force-reinstall bulletin), "
+                   "or give the site a theme of its own in themes/default/\n"
+                   "bulletin: 1 error; nothing was written\n")
+
+
+def test_a_missing_theme_that_the_config_names_points_at_its_line(site_copy: Path, tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    config = site_copy / "bulletin.yaml"
+    lines = config.read_text(encoding="utf-8").count("\n")
+    config.write_text(config.read_text(encoding="utf-8") + "theme: dark\n", encoding="utf-8")
+    assert main(["build", str(site_copy), "-o", str(tmp_path / "out")]) == 1
+    assert capsys.readouterr().err.startswith(
+        f"bulletin.yaml:{lines + 1}: theme 'dark' not found in themes/\n"
+        "  hint: themes live in themes/NAME/ (leave 'theme' out for the built-in default theme)\n")
+
+
+def test_a_busy_port_names_the_port_and_suggests_another() -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "bulletin", "serve", str(FIXTURES.parent.parent), "--port", str(port)],
+                                capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr == (f"bulletin: port {port} is already in use on 127.0.0.1\n"
+                             f"  hint: stop the program that uses it (another bulletin serve?), or choose another port, "
+                             f"e.g. bulletin serve --port {port + 1}\n"
+                             "bulletin: 1 error\n")
+
+
+@pytest.mark.parametrize("error, expected", [
+    (PermissionError(13, "Permission denied"), "bulletin: not allowed to listen on port 80\n"
+     "  hint: ports below 1024 need special rights; choose another port, e.g. bulletin serve --port 8000"),
+    (OSError(99, "Cannot assign requested address"), "bulletin: cannot listen on 10.1.2.3, port 80: Cannot assign requested address\n"
+     "  hint: --host takes an address of this machine, e.g. 127.0.0.1 (this machine only)"),
+], ids=["low-port", "not-an-address-here"])
+def test_other_reasons_the_server_cannot_listen(error: OSError, expected: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import bulletin.serve as serve
+    from bulletin.errors import BuildError
+
+    def refuse(port: int, address: str) -> None:
+        raise error
+
+    monkeypatch.setattr(serve, "bind_sockets", refuse)
+    with pytest.raises(BuildError) as refused:
+        serve.listen("10.1.2.3", 80)
+    assert refused.value.problems[0].format() == expected
+
+
+def test_a_file_that_cannot_be_read_is_not_called_a_write_error(site_copy: Path, tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    (site_copy / "static").mkdir()
+    (site_copy / "static/site.css").symlink_to(site_copy / "static/gone.css")  # a link to nothing
+    out = tmp_path / "out"
+    assert main(["build", str(site_copy), "-o", str(out)]) == 1
+    assert capsys.readouterr().err == (
+        "bulletin: cannot read static/site.css: No such file or directory\n"
+        "  hint: check that the file is there and that you may read it; the output folder was left as it was\n")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("error, expected", [
+    (OSError(24, "Too many open files"), "bulletin: Too many open files\n"
+     "  hint: run again with --debug to see where it happened; the output folder was left as it was\n"),
+    (OSError(28, "No space left on device"), "bulletin: cannot write: No space left on device\n"
+     "  hint: free some space or fix the folder's permissions; the output folder was left as it was\n"),
+    (PermissionError(13, "Permission denied", "/outside/the/site/theme.css"), "bulletin: cannot read /outside/the/site/theme.css: Permission denied\n"
+     "  hint: check that the file is there and that you may read it; the output folder was left as it was\n"),
+], ids=["neither", "a-full-disk", "a-file-elsewhere"])
+def test_system_errors_say_what_happened(error: OSError, expected: str, site_copy: Path, tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import bulletin.build as pipeline
+
+    def fail(*args: object) -> None:
+        raise error
+
+    monkeypatch.setattr(pipeline, "copy_static", fail)
+    assert main(["build", str(site_copy), "-o", str(tmp_path / "out")]) == 1
+    assert capsys.readouterr().err == expected
+
+
+def test_a_report_that_cannot_be_written_by_new_is_a_write_error(site_copy: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    def read_only(self: Path, *args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "mkdir", read_only)  # content/ is read-only
+    assert main(["new", "标题", "--zone", "guiyang", "--date", "2021-03-22", "--site", str(site_copy)]) == 1
+    assert capsys.readouterr().err == ("bulletin: cannot write content/2021: Permission denied\n"
+                                       "  hint: free some space or fix the folder's permissions\n")
