@@ -16,73 +16,93 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from bulletin import __version__, system
+from bulletin import __version__, i18n, system
 from bulletin.errors import BuildError, Problem
+from bulletin.i18n import _, ngettext
+from bulletin.i18n import gettext_now as _now  # argparse's help texts: translated as the parser is made
 
-EXIT_CODES = """exit status:
+EXIT_CODES = i18n.N_("""exit status:
   0    done
   1    problems in the site (each is printed), or a file that cannot be read or written
   2    an unexpected error (run again with --debug to see where it happened)
   130  interrupted with Ctrl-C (SIGINT)
   143  stopped by SIGTERM (129: by SIGHUP, the terminal was closed)
   A build that does not finish leaves the output folder as it was; `serve` stopped by Ctrl-C
-  or SIGTERM exits with 0."""
+  or SIGTERM exits with 0.""")
 
 
 def _site_options(command: argparse.ArgumentParser) -> None:
-    command.add_argument("site", nargs="?", default=".", type=Path, help="the site folder (default: the current folder)")
-    command.add_argument("--drafts", action="store_true", help="include reports marked draft: true")
-    command.add_argument("--future", action="store_true", help="include reports dated in the future")
-    command.add_argument("--debug", action="store_true", help="show a traceback for unexpected errors")
+    command.add_argument("site", nargs="?", default=".", type=Path, help=_now("the site folder (default: the current folder)"))
+    command.add_argument("--drafts", action="store_true", help=_now("include reports marked draft: true"))
+    command.add_argument("--future", action="store_true", help=_now("include reports dated in the future"))
+    command.add_argument("--debug", action="store_true", help=_now("show a traceback for unexpected errors"))
+    _lang_option(command)
+
+
+def _lang_option(command: argparse.ArgumentParser, default: object = argparse.SUPPRESS) -> None:
+    command.add_argument("--lang", choices=i18n.LANGUAGES, default=default,
+                         help=_now("the language of messages: zh (Chinese) or en (English); "
+                                "default: $BULLETIN_LANG, else the site's language, else the locale's"))
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="bulletin", description="Build the news bulletin of China's high-tech zones.",
-                                     epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--version", action="version", version=f"bulletin {__version__}")
+    parser = argparse.ArgumentParser(prog="bulletin", description=_now("Build the news bulletin of China's high-tech zones."),
+                                     epilog=_now(EXIT_CODES), formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"bulletin {__version__}",
+                        help=_now("show the version of bulletin and exit"))
+    _lang_option(parser, default=None)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    build = commands.add_parser("build", help="build the site into an output folder")
+    build = commands.add_parser("build", help=_now("build the site into an output folder"))
     _site_options(build)
-    build.add_argument("-o", "--output", type=Path, help="the output folder (default: SITE/build)")
+    build.add_argument("-o", "--output", type=Path, help=_now("the output folder (default: SITE/build)"))
     loudness = build.add_mutually_exclusive_group()
-    loudness.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
-    loudness.add_argument("-v", "--verbose", action="store_true", help="also print how long each step took and what was reused")
+    loudness.add_argument("-q", "--quiet", action="store_true", help=_now("print nothing but errors"))
+    loudness.add_argument("-v", "--verbose", action="store_true", help=_now("also print how long each step took and what was reused"))
 
-    check = commands.add_parser("check", help="check the whole site without writing anything")
+    check = commands.add_parser("check", help=_now("check the whole site without writing anything"))
     _site_options(check)
-    check.add_argument("--format", choices=("text", "json"), default="text", help="json: one object for CI tools")
+    check.add_argument("--format", choices=("text", "json"), default="text", help=_now("json: one object for CI tools"))
 
-    serve = commands.add_parser("serve", help="preview the site, rebuilding and reloading on every save")
+    serve = commands.add_parser("serve", help=_now("preview the site, rebuilding and reloading on every save"))
     _site_options(serve)
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
-    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
+    serve.add_argument("--host", default="127.0.0.1", help=_now("address to listen on (default: 127.0.0.1, this machine only)"))
+    serve.add_argument("--port", type=int, default=8000, help=_now("port to listen on (default: 8000)"))
 
-    new = commands.add_parser("new", help="start a new report with complete front-matter")
-    new.add_argument("title", help="the report's headline")
-    new.add_argument("--zone", required=True, help="a zone of bulletin.yaml, by name or slug")
-    new.add_argument("--tags", default="", help="comma-separated tags, e.g. 产业招商,营商环境")
-    new.add_argument("--reporter", default="", help="comma-separated reporter names")
-    new.add_argument("--date", help="YYYY-MM-DD [HH:MM] (default: today in the site's time zone)")
-    new.add_argument("--site", type=Path, default=Path("."), help="the site folder (default: the current folder)")
+    new = commands.add_parser("new", help=_now("start a new report with complete front-matter"))
+    new.add_argument("title", help=_now("the report's headline"))
+    new.add_argument("--zone", required=True, help=_now("a zone of bulletin.yaml, by name or slug"))
+    new.add_argument("--tags", default="", help=_now("comma-separated tags, e.g. 产业招商,营商环境"))
+    new.add_argument("--reporter", default="", help=_now("comma-separated reporter names"))
+    new.add_argument("--date", help=_now("YYYY-MM-DD [HH:MM] (default: today in the site's time zone)"))
+    new.add_argument("--site", type=Path, default=Path("."), help=_now("the site folder (default: the current folder)"))
     new.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    _lang_option(new)
 
-    init = commands.add_parser("init", help="create a new site that builds at once")
-    init.add_argument("directory", type=Path, help="the folder to create the site in")
+    init = commands.add_parser("init", help=_now("create a new site that builds at once"))
+    init.add_argument("directory", type=Path, help=_now("the folder to create the site in"))
     init.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    _lang_option(init)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    i18n.set_language(i18n.choose(_lang_in(argv)))  # --help comes before any site is read
+    with i18n.argparse_in_language():
+        args = _parser().parse_args(argv)
+    i18n.set_language(i18n.choose(args.lang, _site_language(args)))
     try:
         handler = {"build": _build, "check": _check, "serve": _serve, "new": _new, "init": _init}[args.command]
         return handler(args)
     except BuildError as error:
         _print_problems(error.problems)
         errors = sum(1 for p in error.problems if p.severity == "error")
-        tail = "; nothing was written" if args.command in ("build", "new", "init") else ""
-        print(f"bulletin: {errors} error{'s' if errors != 1 else ''}{tail}", file=sys.stderr)
+        if args.command in ("build", "new", "init"):
+            said = ngettext("bulletin: {n} error; nothing was written", "bulletin: {n} errors; nothing was written", errors)
+        else:
+            said = ngettext("bulletin: {n} error", "bulletin: {n} errors", errors)
+        print(said.format(n=errors), file=sys.stderr)
         return 1
     except OSError as exc:  # the disk is full, a folder is read-only, a file cannot be read, …
         if getattr(args, "debug", False):
@@ -100,26 +120,55 @@ def main(argv: Sequence[str] | None = None) -> int:
         from concurrent.futures.process import BrokenProcessPool
 
         if isinstance(exc, BrokenProcessPool):
-            print("bulletin: a worker process ended abruptly (was it killed, or out of memory?)", file=sys.stderr)
-            print(f"  hint: run the command again{_LEFT if args.command == 'build' else ''}", file=sys.stderr)
+            print(_("bulletin: a worker process ended abruptly (was it killed, or out of memory?)"), file=sys.stderr)
+            print(_("  hint: run the command again{left}").format(left=_LEFT if args.command == 'build' else ''), file=sys.stderr)
             return 2
-        print(f"bulletin: unexpected error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        print("  hint: run again with --debug to see where it happened; the output folder was left as it was", file=sys.stderr)
+        print(_("bulletin: unexpected error: {error}").format(error=f"{type(exc).__name__}: {exc}"), file=sys.stderr)
+        print(_("  hint: run again with --debug to see where it happened; the output folder was left as it was"), file=sys.stderr)
         return 2
 
 
-_LEFT = "; the output folder was left as it was"
+_LEFT = _("; the output folder was left as it was")
+
+
+def _lang_in(argv: Sequence[str]) -> str | None:
+    """The value of --lang in the arguments, before they are parsed (for --help)."""
+    for index, arg in enumerate(argv):
+        if arg == "--":
+            break
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+        if arg == "--lang" and index + 1 < len(argv):
+            return argv[index + 1]
+    return None
+
+
+def _site_language(args: argparse.Namespace) -> str | None:
+    """The `language` of the site's bulletin.yaml, when it can be read; else None."""
+    if args.command == "init":
+        return None
+    try:
+        import yaml
+
+        with open(Path(args.site) / "bulletin.yaml", encoding="utf-8") as file:
+            config = yaml.safe_load(file)
+    except Exception:  # no config, or one with mistakes: they are reported in the locale's language
+        return None
+    if not isinstance(config, dict):
+        return None
+    language = config.get("language", "zh-CN")  # the default of config.py
+    return language if isinstance(language, str) else None
 
 
 def _stopped(args: argparse.Namespace, signum: int) -> int:
     if args.command == "serve":  # the way to stop it, at any moment
-        print("stopped", file=sys.stderr)
+        print(_("stopped"), file=sys.stderr)
         return 0
     left = _LEFT if args.command == "build" else ""
     if signum == signal.SIGINT:
-        print(f"bulletin: interrupted{left}", file=sys.stderr)
+        print(_("bulletin: interrupted{left}").format(left=left), file=sys.stderr)
     else:
-        print(f"bulletin: stopped by {signal.Signals(signum).name}{left}", file=sys.stderr)
+        print(_("bulletin: stopped by {signal}{left}").format(signal=signal.Signals(signum).name, left=left), file=sys.stderr)
     return system.exit_code(signum)
 
 
@@ -147,13 +196,13 @@ def _os_error(exc: OSError, args: argparse.Namespace) -> list[str]:
     where = f" {site_path(Path(names[0]).absolute(), root)}" if names else ""
     left = _LEFT if args.command == "build" else ""
     if exc.errno in _WRITE_ERRORS or any(Path(name).absolute().is_relative_to(folder) for name in names for folder in written):
-        return [f"bulletin: cannot write{where}: {what}",
-                f"  hint: free some space or fix the folder's permissions{left}"]
+        return [_("bulletin: cannot write{where}: {error}").format(where=where, error=what),
+                _("  hint: free some space or fix the folder's permissions{left}").format(left=left)]
     if names and exc.errno in _READ_ERRORS:
-        return [f"bulletin: cannot read{where}: {what}",
-                f"  hint: check that the file is there and that you may read it{left}"]
+        return [_("bulletin: cannot read{where}: {error}").format(where=where, error=what),
+                _("  hint: check that the file is there and that you may read it{left}").format(left=left)]
     return [f"bulletin: {what}" + (f" ({where.strip()})" if where else ""),
-            f"  hint: run again with --debug to see where it happened{left}"]
+            _("  hint: run again with --debug to see where it happened{left}").format(left=left)]
 
 
 def _print_problems(problems: Sequence[Problem]) -> None:
@@ -224,10 +273,16 @@ def _check(args: argparse.Namespace) -> int:
     else:
         _print_problems([*errors, *sorted(warnings, key=Problem.sort_key)])
         if errors:
-            print(f"bulletin: {len(errors)} error{'s' if len(errors) != 1 else ''}, {len(warnings)} warning{'s' if len(warnings) != 1 else ''}", file=sys.stderr)
+            said = ngettext("bulletin: {n} error, {warnings}", "bulletin: {n} errors, {warnings}", len(errors))
+            print(said.format(n=len(errors), warnings=_warnings(len(warnings))), file=sys.stderr)
         else:
-            print(f"checked {articles} reports: no errors, {len(warnings)} warning{'s' if len(warnings) != 1 else ''}", file=sys.stderr)
+            said = ngettext("checked {n} report: no errors, {warnings}", "checked {n} reports: no errors, {warnings}", articles)
+            print(said.format(n=articles, warnings=_warnings(len(warnings))), file=sys.stderr)
     return 1 if errors else 0
+
+
+def _warnings(n: int) -> i18n.Text:
+    return ngettext("{n} warning", "{n} warnings", n).format(n=n)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -252,7 +307,7 @@ def _init(args: argparse.Namespace) -> int:
 
     for path in init_site(args.directory):
         print(path)
-    print(f"created a site in {args.directory}; build it with: bulletin build {args.directory}")
+    print(_("created a site in {folder}; build it with: bulletin build {folder}").format(folder=args.directory))
     return 0
 
 

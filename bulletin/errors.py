@@ -10,6 +10,8 @@ import difflib
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+from bulletin.i18n import Text, _, english, translate
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -20,11 +22,11 @@ class Problem:
     hint: what to do about it, or None.
     """
 
-    message: str
+    message: str  # an i18n.Text: English as a str, shown in the reader's language (see i18n)
     path: str | None = None
     line: int | None = None
     hint: str | None = None
-    severity: str = "error"
+    severity: str = "error"  # "error" or "warning"
 
     @property
     def location(self) -> str:
@@ -33,20 +35,25 @@ class Problem:
         return f"{self.path}:{self.line}" if self.line else self.path
 
     def format(self) -> str:
-        """`path:line: message`, then the hint indented on its own line."""
-        prefix = "" if self.severity == "error" else f"{self.severity}: "
-        text = f"{self.location}: {prefix}{self.message}"
+        """`path:line: message`, then the hint indented on its own line, in the current language."""
+        prefix = _("warning: ") if self.severity == "warning" else ""
+        text = _("{location}: {prefix}{message}").format(location=self.location, prefix=prefix, message=self.message)
         if self.hint:
-            text += f"\n  hint: {self.hint}"
-        return text
+            text += _("\n  hint: {hint}").format(hint=self.hint)
+        return translate(text)
 
     def as_dict(self) -> dict[str, object]:
+        """For `check --format json`: message and hint in the current language; `code` is the
+        English message before its details were filled in, a key that stays the same across
+        languages and runs."""
         return {
             "path": self.path,
             "line": self.line,
             "severity": self.severity,
-            "message": self.message,
-            "hint": self.hint,
+            "message": translate(self.message),
+            "hint": translate(self.hint) if self.hint else None,
+            "code": self.message.msgid if isinstance(self.message, Text) else english(self.message),
+            "message_en": english(self.message),
         }
 
     def sort_key(self) -> tuple[str, int, str]:
@@ -67,4 +74,4 @@ class BuildError(Exception):
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     """A hint naming the closest choice, or None when nothing is close."""
     matches = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.5)
-    return f"did you mean '{matches[0]}'?" if matches else None
+    return _("did you mean '{choice}'?").format(choice=matches[0]) if matches else None

@@ -13,6 +13,8 @@ from bulletin.build import BuildOptions, build
 REPO = Path(__file__).resolve().parent.parent
 # Subprocesses (`python -m bulletin …`) run the code under test, wherever they start.
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+# Messages in English unless a test asks for Chinese (the sites under test are Chinese sites).
+os.environ["BULLETIN_LANG"] = "en"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 GOLDEN_SITE = FIXTURES / "golden-site"
 
