@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from bulletin.errors import BuildError, Problem, did_you_mean
 from bulletin.slugs import MAX_LENGTH, is_valid_slug, zone_slug
 from bulletin.yamlmap import Entry, load_mapping
+from bulletin.i18n import _
 
 CONFIG_NAME = "bulletin.yaml"
 
@@ -98,7 +99,7 @@ def _text(required: bool = False) -> Callable[[Any, Callable[[str, str | None], 
         if value is None and not required:
             return ""
         if not isinstance(value, str) or (required and not value.strip()):
-            fail("must be a non-empty text" if required else "must be a text", None)
+            fail(_("must be a non-empty text") if required else _("must be a text"), None)
             return ""
         return value.strip()
 
@@ -108,7 +109,7 @@ def _text(required: bool = False) -> Callable[[Any, Callable[[str, str | None], 
 def _integer(low: int, high: int) -> Callable[[Any, Callable[[str, str | None], None]], Any]:
     def check(value: Any, fail: Callable[[str, str | None], None]) -> Any:
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            fail(f"must be a whole number from {low} to {high}, not {value!r}", None)
+            fail(_("must be a whole number from {low} to {high}, not {value}").format(low=low, high=high, value=repr(value)), None)
             return low
         return value
 
@@ -117,7 +118,7 @@ def _integer(low: int, high: int) -> Callable[[Any, Callable[[str, str | None], 
 
 def _boolean(value: Any, fail: Callable[[str, str | None], None]) -> Any:
     if not isinstance(value, bool):
-        fail(f"must be true or false, not {value!r}", None)
+        fail(_("must be true or false, not {value}").format(value=repr(value)), None)
         return False
     return value
 
@@ -128,29 +129,32 @@ _URL_UNSAFE = re.compile(r'[\s\x00-\x1f\x7f-\x9f"<>\\^`{|}\u200b-\u200f\u2028-\u
 _URL_UNSAFE_SHOWN = '" < > \\ ^ ` { | }'
 
 
+_BASE_URL_HINT = _("e.g. base_url: https://example.org/bulletin/")
+
+
 def _base_url(value: Any, fail: Callable[[str, str | None], None]) -> Any:
     if not isinstance(value, str):
-        fail("must be a URL", "e.g. base_url: https://example.org/bulletin/")
+        fail(_("must be a URL"), _BASE_URL_HINT)
         return "http://localhost/"
     odd = _URL_UNSAFE.search(value)
     if odd:  # urlsplit drops tabs and line breaks, which would then reach robots.txt and every page
-        fail(f"must not contain spaces, control characters or {_URL_UNSAFE_SHOWN} (found U+{ord(odd.group()):04X} "
-             f"at character {odd.start() + 1})", "e.g. base_url: https://example.org/bulletin/ (percent-encode anything else: a space is %20)")
+        fail(_("must not contain spaces, control characters or {characters} (found U+{code:04X} at character {at})").format(
+             characters=_URL_UNSAFE_SHOWN, code=ord(odd.group()), at=odd.start() + 1),
+             _("e.g. base_url: https://example.org/bulletin/ (percent-encode anything else: a space is %20)"))
         return "http://localhost/"
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
-        fail(f"must be an absolute http(s) URL, not {value!r}", "e.g. base_url: https://example.org/bulletin/")
+        fail(_("must be an absolute http(s) URL, not {value}").format(value=repr(value)), _BASE_URL_HINT)
         return "http://localhost/"
     if parts.username is not None or parts.password is not None:
-        fail("must not contain a user name or password: it would be published on every page",
-             "e.g. base_url: https://example.org/bulletin/")
+        fail(_("must not contain a user name or password: it would be published on every page"), _BASE_URL_HINT)
         return "http://localhost/"
     return value if value.endswith("/") else value + "/"
 
 
 def _language(value: Any, fail: Callable[[str, str | None], None]) -> Any:
     if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", value):
-        fail(f"must be a language tag such as zh-CN, not {value!r}", None)
+        fail(_("must be a language tag such as zh-CN, not {value}").format(value=repr(value)), None)
         return "zh-CN"
     return value
 
@@ -160,13 +164,13 @@ def _timezone(value: Any, fail: Callable[[str, str | None], None]) -> Any:
         ZoneInfo(str(value))
         return str(value)
     except (ZoneInfoNotFoundError, ValueError):
-        fail(f"is not a known time zone: {value!r}", did_you_mean(str(value), available_timezones()) or "e.g. Asia/Shanghai")
+        fail(_("is not a known time zone: {value}").format(value=repr(value)), did_you_mean(str(value), available_timezones()) or _("e.g. Asia/Shanghai"))
         return "Asia/Shanghai"
 
 
 def _theme(value: Any, fail: Callable[[str, str | None], None]) -> Any:
     if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9_-]+", value):
-        fail(f"must be the name of a folder in themes/, not {value!r}", "e.g. theme: default")
+        fail(_("must be the name of a folder in themes/, not {value}").format(value=repr(value)), _("e.g. theme: default"))
         return "default"
     return value
 
@@ -176,14 +180,14 @@ LINE_JOIN_MODES = ("cjk", "css3")  # bulletin.cjk.LINE_JOIN_MODES, without loadi
 
 def _line_join(value: Any, fail: Callable[[str, str | None], None]) -> Any:
     if value not in LINE_JOIN_MODES:
-        fail(f"must be cjk or css3, not {value!r}",
-             "cjk (the default): a line break next to Chinese disappears; "
-             "css3: only one between two Chinese characters does (CSS Text 3)")
+        fail(_("must be cjk or css3, not {value}").format(value=repr(value)),
+             _("cjk (the default): a line break next to Chinese disappears; "
+               "css3: only one between two Chinese characters does (CSS Text 3)"))
         return "cjk"
     return value
 
 
-PAGE_NAMES_HINT = "e.g. pages: {1: 要闻, 6: 高新区}"
+PAGE_NAMES_HINT = _("e.g. pages: {1: 要闻, 6: 高新区}")
 
 
 def page_number(value: Any) -> int | None:
@@ -230,10 +234,10 @@ def load_config(root: Path) -> SiteConfig:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise BuildError(
-            [Problem(f"no {CONFIG_NAME} in {root}", hint="run bulletin in a site folder, or `bulletin init DIR` to make one")]
+            [Problem(_("no {config} in {folder}").format(config=CONFIG_NAME, folder=root), hint=_("run bulletin in a site folder, or `bulletin init DIR` to make one"))]
         ) from None
     except (UnicodeDecodeError, OSError) as exc:
-        raise BuildError([Problem(f"cannot read {CONFIG_NAME}: {exc}", rel, hint="save it as UTF-8")]) from None
+        raise BuildError([Problem(_("cannot read {config}: {error}").format(config=CONFIG_NAME, error=exc), rel, hint=_("save it as UTF-8"))]) from None
     entries, problems = load_mapping(text, rel, 1, what=CONFIG_NAME)
     if entries is None:
         raise BuildError(problems)
@@ -241,41 +245,41 @@ def load_config(root: Path) -> SiteConfig:
     for key, entry in entries.items():
         if key not in _FIELDS:
             problems.append(
-                Problem(f"unknown key '{key}'", rel, entry.line, hint=did_you_mean(key, _FIELDS) or f"known keys: {', '.join(_FIELDS)}")
+                Problem(_("unknown key '{key}'").format(key=key), rel, entry.line, hint=did_you_mean(key, _FIELDS) or _("known keys: {keys}").format(keys=", ".join(_FIELDS)))
             )
             continue
-        check, _ = _FIELDS[key]
+        check, _default = _FIELDS[key]
 
         def fail(message: str, hint: str | None, key: str = key, line: int = entry.line) -> None:
-            problems.append(Problem(f"'{key}' {message}", rel, line, hint=hint))
+            problems.append(Problem(_("'{key}' {message}").format(key=key, message=message), rel, line, hint=hint))
 
         values[key] = check(entry.value, fail)
     for key in _REQUIRED:
         if key not in entries:
-            problems.append(Problem(f"missing required key '{key}'", rel, None, hint=_REQUIRED_HINTS[key]))
+            problems.append(Problem(_("missing required key '{key}'").format(key=key), rel, None, hint=_REQUIRED_HINTS[key]))
     zones = _zones(entries.get("zones"), rel, problems)
     pages = _page_names(entries.get("pages"), rel, problems)
     if problems:
         raise BuildError(problems)
-    for key, (_, default) in _FIELDS.items():
+    for key, (_check, default) in _FIELDS.items():
         values.setdefault(key, default)
     values["zones"] = zones
     values["pages"] = pages
     config = SiteConfig(root=root.resolve(), **values)
     if not config.theme_dir.is_dir():
         if "theme" not in entries:  # the built-in theme is missing: the installation is broken, not the config
-            raise BuildError([Problem(f"the built-in theme '{config.theme}' is missing from this installation of bulletin "
-                                      f"(looked in {BUILTIN_THEMES.as_posix()})",
-                                      hint="install bulletin again (e.g. pip install --force-reinstall bulletin), "
-                                           f"or give the site a theme of its own in themes/{config.theme}/")])
-        raise BuildError([Problem(f"theme '{config.theme}' not found in themes/", rel, entries["theme"].line, hint="themes live in themes/NAME/ (leave 'theme' out for the built-in default theme)")])
+            raise BuildError([Problem(_("the built-in theme '{theme}' is missing from this installation of bulletin "
+                                        "(looked in {folder})").format(theme=config.theme, folder=BUILTIN_THEMES.as_posix()),
+                                      hint=_("install bulletin again (e.g. pip install --force-reinstall bulletin), "
+                                             "or give the site a theme of its own in themes/{theme}/").format(theme=config.theme))])
+        raise BuildError([Problem(_("theme '{theme}' not found in themes/").format(theme=config.theme), rel, entries["theme"].line, hint=_("themes live in themes/NAME/ (leave 'theme' out for the built-in default theme)"))])
     return config
 
 
 _REQUIRED_HINTS = {
-    "title": "e.g. title: 高新区新闻公报",
-    "base_url": "the address the site is published at, e.g. base_url: https://example.org/bulletin/",
-    "zones": "list the zones reports may name, e.g. zones: [{name: 贵阳高新区, slug: guiyang}]",
+    "title": _("e.g. title: 高新区新闻公报"),
+    "base_url": _("the address the site is published at, e.g. base_url: https://example.org/bulletin/"),
+    "zones": _("list the zones reports may name, e.g. zones: [{name: 贵阳高新区, slug: guiyang}]"),
 }
 
 
@@ -284,18 +288,18 @@ def _page_names(entry: Entry | None, rel: str, problems: list[Problem]) -> tuple
     if entry is None or entry.value is None:
         return ()
     if not isinstance(entry.value, dict):
-        problems.append(Problem("'pages' must be a mapping of page numbers to names", rel, entry.line, hint=PAGE_NAMES_HINT))
+        problems.append(Problem(_("'pages' must be a mapping of page numbers to names"), rel, entry.line, hint=PAGE_NAMES_HINT))
         return ()
     names: dict[int, str] = {}
     for (key, name), line in zip(entry.value.items(), entry.key_lines()):
         number = page_number(key)
         if number is None:
-            problems.append(Problem(f"'pages': {key!r} is not a page number", rel, line,
-                                    hint=f"page numbers are whole numbers from 1, {PAGE_NAMES_HINT}"))
+            problems.append(Problem(_("'pages': {key} is not a page number").format(key=repr(key)), rel, line,
+                                    hint=_("page numbers are whole numbers from 1, {example}").format(example=PAGE_NAMES_HINT)))
         elif not isinstance(name, str) or not name.strip():
-            problems.append(Problem(f"'pages': page {number} has no name", rel, line, hint=f"e.g. {number}: 高新区"))
+            problems.append(Problem(_("'pages': page {number} has no name").format(number=number), rel, line, hint=_("e.g. {number}: 高新区").format(number=number)))
         elif number in names:
-            problems.append(Problem(f"'pages': page {number} is named twice", rel, line, hint="keep one of them"))
+            problems.append(Problem(_("'pages': page {number} is named twice").format(number=number), rel, line, hint=_("keep one of them")))
         else:
             names[number] = name.strip()
     return tuple(sorted(names.items()))
@@ -305,37 +309,38 @@ def _zones(entry: Entry | None, rel: str, problems: list[Problem]) -> tuple[Zone
     if entry is None:
         return ()
     if not isinstance(entry.value, list) or not entry.value:
-        problems.append(Problem("'zones' must be a non-empty list of zones", rel, entry.line, hint=_REQUIRED_HINTS["zones"]))
+        problems.append(Problem(_("'zones' must be a non-empty list of zones"), rel, entry.line, hint=_REQUIRED_HINTS["zones"]))
         return ()
     zones: list[Zone] = []
     seen: dict[str, str] = {}
     key_lines = entry.item_key_lines() or [{} for _ in entry.value]
     for index, (item, line, keys) in enumerate(zip(entry.value, entry.item_lines(), key_lines), start=1):
-        where = f"zone #{index}"
+        where = _("zone #{number}").format(number=index)
         if isinstance(item, str):
             item = {"name": item}
         if not isinstance(item, dict):
-            problems.append(Problem(f"{where} must be a name or a mapping with 'name'", rel, line))
+            problems.append(Problem(_("{zone} must be a name or a mapping with 'name'").format(zone=where), rel, line))
             continue
         for key in item:
             if key not in _ZONE_KEYS:
                 problems.append(
-                    Problem(f"{where}: unknown key '{key}'", rel, keys.get(str(key), line), hint=did_you_mean(str(key), _ZONE_KEYS) or f"zone keys: {', '.join(_ZONE_KEYS)}")
+                    Problem(_("{zone}: unknown key '{key}'").format(zone=where, key=key), rel, keys.get(str(key), line), hint=did_you_mean(str(key), _ZONE_KEYS) or _("zone keys: {keys}").format(keys=", ".join(_ZONE_KEYS)))
                 )
         name = item.get("name")
         if not isinstance(name, str) or not name.strip():
-            problems.append(Problem(f"{where} has no 'name'", rel, line, hint="e.g. - name: 贵阳高新区"))
+            problems.append(Problem(_("{zone} has no 'name'").format(zone=where), rel, line, hint=_("e.g. - name: 贵阳高新区")))
             continue
         name = name.strip()
         slug = item.get("slug") or zone_slug(name)
         if not isinstance(slug, str) or not is_valid_slug(slug):
             problems.append(
-                Problem(f"zone '{name}': slug {slug!r} is not valid", rel, keys.get("slug", line), hint="use lower-case letters, digits and hyphens, e.g. guiyang")
+                Problem(_("zone '{zone}': slug {slug} is not valid").format(zone=name, slug=repr(slug)), rel, keys.get("slug", line), hint=_("use lower-case letters, digits and hyphens, e.g. guiyang"))
             )
             continue
         for label, key in ((name, "name"), (slug, "slug")):
             if label in seen:
-                problems.append(Problem(f"zone '{name}': {key} '{label}' is already used by zone '{seen[label]}'", rel, line))
+                problems.append(Problem((_("zone '{zone}': name '{name}' is already used by zone '{other}'") if key == "name" else
+                                         _("zone '{zone}': slug '{name}' is already used by zone '{other}'")).format(zone=name, name=label, other=seen[label]), rel, line))
             seen[label] = name
         extra = {k: str(item.get(k) or "").strip() for k in ("province", "city", "description")}
         zones.append(Zone(name=name, slug=slug, **extra))
