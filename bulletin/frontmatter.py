@@ -14,6 +14,7 @@ from bulletin.markup import WEB_SCHEMES, url_problem
 from bulletin.model import IssueRef, Meta, PageRef
 from bulletin.slugs import is_valid_slug, zone_place, zone_slug
 from bulletin.yamlmap import Entry, load_mapping
+from bulletin.i18n import _
 
 FIELDS = (
     "title", "date", "zone", "reporter", "tags", "slug", "summary", "draft",
@@ -27,10 +28,10 @@ _DATE = re.compile(
     r"(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?[ ]*(Z|[+-]\d{2}(?::?\d{2})?)?)?$"
 )
 _TAG_SEPARATORS = re.compile(r"[,，、;；]")
-DATE_HINT = "write the date as YYYY-MM-DD or YYYY-MM-DD HH:MM, optionally with an offset such as +08:00"
-EDITION_HINT = "e.g. edition: 2021-03-31, or with the issue's number: edition: {date: 2021-03-31, number: 1234}"
-PAGE_HINT = "e.g. page: 6, or with the page's name: page: {number: 6, name: 高新区}"
-POSITION_HINT = "e.g. position: 1 for the first report on its page"
+DATE_HINT = _("write the date as YYYY-MM-DD or YYYY-MM-DD HH:MM, optionally with an offset such as +08:00")
+EDITION_HINT = _("e.g. edition: 2021-03-31, or with the issue's number: edition: {date: 2021-03-31, number: 1234}")
+PAGE_HINT = _("e.g. page: 6, or with the page's name: page: {number: 6, name: 高新区}")
+POSITION_HINT = _("e.g. position: 1 for the first report on its page")
 _DAY = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _ISSUE_NUMBER = re.compile(r"^第?\s*(\d+)\s*期?$")
 _EDITION_KEYS = ("date", "number")
@@ -40,7 +41,7 @@ _PAGE_KEYS = ("number", "name")
 _BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 # Characters that are not seen at all: removed from names, so that 营商\u200b环境 is 营商环境.
 _INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff]")
-BIDI_HINT = "delete it (most editors do not show it: retype the text if need be)"
+BIDI_HINT = _("delete it (most editors do not show it: retype the text if need be)")
 
 
 def normalize_name(name: str) -> str:
@@ -61,8 +62,8 @@ def bidi_problem(text: str, what: str) -> str | None:
     found = _BIDI.search(text)
     if found is None:
         return None
-    return (f"{what} '{shown(text)}' holds an invisible character that changes the order text is shown in "
-            f"(U+{ord(found.group()):04X})")
+    return _("{what} '{text}' holds an invisible character that changes the order text is shown in "
+             "(U+{code:04X})").format(what=what, text=shown(text), code=ord(found.group()))
 
 
 class Split:
@@ -76,37 +77,37 @@ class Split:
 
 def split(text: str, path: str) -> Split | Problem:
     if not text.strip():
-        return Problem("the file is empty", path, None, hint="a report starts with front-matter: a '---' line, 'title: …', 'date: …', 'zone: …', and a closing '---'")
+        return Problem(_("the file is empty"), path, None, hint=_("a report starts with front-matter: a '---' line, 'title: …', 'date: …', 'zone: …', and a closing '---'"))
     lines = text.split("\n")
     if not _FENCE.match(lines[0]):
         return Problem(
-            "the file does not start with front-matter",
+            _("the file does not start with front-matter"),
             path, 1,
-            hint="put a line '---' first, then 'title:', 'date:' and 'zone:', then a closing '---'",
+            hint=_("put a line '---' first, then 'title:', 'date:' and 'zone:', then a closing '---'"),
         )
     for index in range(1, len(lines)):
         if _CLOSE.match(lines[index]):
             return Split("\n".join(lines[1:index]), "\n".join(lines[index + 1:]), index + 2)
     return Problem(
-        "the front-matter is never closed",
+        _("the front-matter is never closed"),
         path, 1,
-        hint="add a line '---' after the last front-matter key (did you forget it?)",
+        hint=_("add a line '---' after the last front-matter key (did you forget it?)"),
     )
 
 
 def parse_date(value: Any, tz: Any) -> tuple[datetime, bool] | str:
     """(aware datetime, whether a time was given), or the reason it is not a date."""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        return f"'date' must be a date, not {value!r}"
+        return _("'date' must be a date, not {value}").format(value=repr(value))
     text = str(value).strip()
     match = _DATE.match(text)
     if not match:
-        return f"'{text}' is not a date"
+        return _("'{text}' is not a date").format(text=text)
     year, month, day, hour, minute, second, offset = match.groups()
     try:
         naive = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0))
     except ValueError as exc:
-        return f"'{text}' is not a date: {exc}"
+        return _("'{text}' is not a date: {reason}").format(text=text, reason=_date_reason(exc))
     if offset is None:
         return naive.replace(tzinfo=tz), hour is not None
     if offset == "Z":
@@ -114,7 +115,7 @@ def parse_date(value: Any, tz: Any) -> tuple[datetime, bool] | str:
     digits = offset[1:].replace(":", "")
     delta = timedelta(hours=int(digits[:2]), minutes=int(digits[2:] or 0))
     if delta > timedelta(hours=14):
-        return f"'{text}' has an impossible UTC offset"
+        return _("'{text}' has an impossible UTC offset").format(text=text)
     return naive.replace(tzinfo=timezone(delta if offset[0] == "+" else -delta)), True
 
 
@@ -128,9 +129,10 @@ def parse_edition(value: Any) -> IssueRef | str:
         unknown = [str(k) for k in value if k not in _EDITION_KEYS]
         if unknown:
             close = did_you_mean(unknown[0], _EDITION_KEYS)
-            return f"'edition' has an unknown key '{unknown[0]}'" + (f" ({close})" if close else "")
+            return (_("'edition' has an unknown key '{key}' ({hint})") if close else
+                    _("'edition' has an unknown key '{key}'")).format(key=unknown[0], hint=close)
         if value.get("date") in (None, ""):
-            return "'edition' has no 'date'"
+            return _("'edition' has no 'date'")
         day = _issue_day(value["date"])
         if isinstance(day, str):
             return day
@@ -146,17 +148,17 @@ def parse_edition(value: Any) -> IssueRef | str:
 def _issue_day(value: Any) -> Date | str:
     if isinstance(value, bool) or not isinstance(value, str):
         shown = _kind(value) if isinstance(value, (list, dict, bool)) else repr(value)
-        return f"the edition's date must be a day such as 2021-03-31, not {shown}"
+        return _("the edition's date must be a day such as 2021-03-31, not {value}").format(value=shown)
     text = value.strip()
     match = _DAY.match(text)
     if not match:
         if _DATE.match(text):
-            return f"the edition's date '{text}' has a time: an issue is a day"
-        return f"'{text}' is not a date"
+            return _("the edition's date '{text}' has a time: an issue is a day").format(text=text)
+        return _("'{text}' is not a date").format(text=text)
     try:
         return Date(*map(int, match.groups()))
     except ValueError as exc:
-        return f"'{text}' is not a date: {exc}"
+        return _("'{text}' is not a date: {reason}").format(text=text, reason=_date_reason(exc))
 
 
 def _issue_number(value: Any) -> int | str:
@@ -166,9 +168,9 @@ def _issue_number(value: Any) -> int | str:
     elif match:
         number = int(match.group(1))
     else:
-        return f"the issue number must be a whole number such as 1234 or 第1234期, not {value!r}"
+        return _("the issue number must be a whole number such as 1234 or 第1234期, not {value}").format(value=repr(value))
     if number < 1:
-        return f"the issue number must be 1 or more, not {number}"
+        return _("the issue number must be 1 or more, not {number}").format(number=number)
     return number
 
 
@@ -179,17 +181,18 @@ def parse_page(value: Any) -> PageRef | str:
         unknown = [str(k) for k in value if k not in _PAGE_KEYS]
         if unknown:
             close = did_you_mean(unknown[0], _PAGE_KEYS)
-            return f"'page' has an unknown key '{unknown[0]}'" + (f" ({close})" if close else "")
+            return (_("'page' has an unknown key '{key}' ({hint})") if close else
+                    _("'page' has an unknown key '{key}'")).format(key=unknown[0], hint=close)
         if value.get("number") in (None, ""):
-            return "'page' has no 'number'"
+            return _("'page' has no 'number'")
         if value.get("name") is not None:
             if not isinstance(value["name"], (str, int)) or isinstance(value["name"], bool) or not str(value["name"]).strip():
-                return f"the page's name must be a text, not {_kind(value['name'])}"
+                return _("the page's name must be a text, not {kind}").format(kind=_kind(value['name']))
             name = str(value["name"]).strip()
         value = value["number"]
     number = page_number(value)
     if number is None:
-        return f"the page number must be a whole number from 1, such as 6 or 第6版, not {value!r}"
+        return _("the page number must be a whole number from 1, such as 6 or 第6版, not {value}").format(value=repr(value))
     return PageRef(number, name)
 
 
@@ -198,7 +201,7 @@ def parse_position(value: Any) -> int | str:
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        return f"'position' must be a whole number from 1, not {value!r}"
+        return _("'position' must be a whole number from 1, not {value}").format(value=repr(value))
     return value
 
 
@@ -233,11 +236,12 @@ class ZoneIndex:
     def hint(self, key: str) -> str:
         close = self.close(key)
         if close:
-            return f"did you mean '{close}'?"
+            return _("did you mean '{choice}'?").format(choice=close)
         listed = ", ".join(self._names[:_LISTED_ZONES])
         if len(self._names) > _LISTED_ZONES:
-            listed += f" and {len(self._names) - _LISTED_ZONES} more"
-        return f"add it to zones: in bulletin.yaml as - {zone_entry(key)} (registered now: {listed})"
+            more = len(self._names) - _LISTED_ZONES
+            return _("add it to zones: in bulletin.yaml as - {entry} (registered now: {zones} and {n} more)").format(entry=zone_entry(key), zones=listed, n=more)
+        return _("add it to zones: in bulletin.yaml as - {entry} (registered now: {zones})").format(entry=zone_entry(key), zones=listed)
 
 
 _LISTED_ZONES = 8
@@ -282,20 +286,20 @@ def parse_meta(split_: Split, path: str, config: SiteConfig, zones: ZoneIndex) -
     for key, entry in entries.items():
         if key not in FIELDS:
             problems.append(
-                Problem(f"unknown front-matter key '{key}'", path, entry.line,
-                        hint=did_you_mean(key, FIELDS) or f"known keys: {', '.join(FIELDS)}")
+                Problem(_("unknown front-matter key '{key}'").format(key=key), path, entry.line,
+                        hint=did_you_mean(key, FIELDS) or _("known keys: {keys}").format(keys=", ".join(FIELDS)))
             )
     for key in REQUIRED:
         if key not in entries or entries[key].value in (None, ""):
             line = entries[key].line if key in entries else 1
-            problems.append(Problem(f"missing required key '{key}'", path, line, hint=_REQUIRED_HINTS[key]))
+            problems.append(Problem(_("missing required key '{key}'").format(key=key), path, line, hint=_REQUIRED_HINTS[key]))
 
     def fail(entry: Entry, message: str, hint: str | None = None) -> None:
         problems.append(Problem(message, path, entry.line, hint=hint))
 
     get: Callable[[str], Entry | None] = entries.get
     title = _text(get("title"), "title", fail) or ""
-    if message := bidi_problem(title, "the title"):
+    if message := bidi_problem(title, _("the title")):
         fail(entries["title"], message, BIDI_HINT)
     date = get("date")
     parsed = parse_date(date.value, config.tz) if date else "missing"
@@ -308,28 +312,28 @@ def parse_meta(split_: Split, path: str, config: SiteConfig, zones: ZoneIndex) -
     if zone_entry and zone_entry.value not in (None, ""):
         name = str(zone_entry.value).strip()
         zone = zones.find(name)
-        if message := bidi_problem(name, "the zone"):
+        if message := bidi_problem(name, _("the zone")):
             fail(zone_entry, message, BIDI_HINT)
             zone = None
         elif zone is None:
-            fail(zone_entry, f"unknown zone '{shown(name)}'", zones.hint(normalize_name(name)))
+            fail(zone_entry, _("unknown zone '{zone}'").format(zone=shown(name)), zones.hint(normalize_name(name)))
     reporters = _names(get("reporter"), "reporter", fail)
     tags = _tags(get("tags"), fail)
     slug = _text(get("slug"), "slug", fail)
     if slug and not is_valid_slug(slug):
-        fail(entries["slug"], f"slug '{slug}' may only hold lower-case letters, digits and single hyphens",
-             "e.g. slug: guiyang-shuang-di-yi; leave it out to get the pinyin of the title")
+        fail(entries["slug"], _("slug '{slug}' may only hold lower-case letters, digits and single hyphens").format(slug=slug),
+             _("e.g. slug: guiyang-shuang-di-yi; leave it out to get the pinyin of the title"))
     draft_entry = get("draft")
     draft = False
     if draft_entry is not None:
         if not isinstance(draft_entry.value, bool):
-            fail(draft_entry, f"'draft' must be true or false, not {draft_entry.value!r}")
+            fail(draft_entry, _("'draft' must be true or false, not {value}").format(value=repr(draft_entry.value)))
         else:
             draft = draft_entry.value
     optional = {k: _text(get(k), k, fail) or None for k in ("summary", "image", "image_caption", "image_credit")}
     if optional["image"] and (reason := url_problem(optional["image"], WEB_SCHEMES)):
-        fail(entries["image"], f"'image' cannot be '{shown(optional['image'])}': {reason}",
-             "give the path of an image file beside the report (photo.jpg) or an http(s) address")
+        fail(entries["image"], _("'image' cannot be '{image}': {reason}").format(image=shown(optional['image']), reason=reason),
+             _("give the path of an image file beside the report (photo.jpg) or an http(s) address"))
     edition, page, position = _printed(get("edition"), get("page"), get("position"), fail)
     if problems or zone is None:
         return None, problems
@@ -356,9 +360,9 @@ def parse_meta(split_: Split, path: str, config: SiteConfig, zones: ZoneIndex) -
 
 
 _REQUIRED_HINTS: Mapping[str, str] = {
-    "title": "add 'title: …' with the report's headline",
-    "date": "add 'date: YYYY-MM-DD' with the day the report is published",
-    "zone": "add 'zone: …' naming a zone registered in bulletin.yaml",
+    "title": _("add 'title: …' with the report's headline"),
+    "date": _("add 'date: YYYY-MM-DD' with the day the report is published"),
+    "zone": _("add 'zone: …' naming a zone registered in bulletin.yaml"),
 }
 
 
@@ -374,14 +378,14 @@ def _printed(edition_entry: Entry | None, page_entry: Entry | None, position_ent
         if isinstance(value, str):
             fail(given[key], value, hint)
     if "edition" in given and "page" not in given:
-        fail(given["edition"], "the report names an edition but not the page (版) it was printed on",
-             "add e.g. page: 6; a report printed in no issue needs no edition")
+        fail(given["edition"], _("the report names an edition but not the page (版) it was printed on"),
+             _("add e.g. page: 6; a report printed in no issue needs no edition"))
     if "page" in given and "edition" not in given:
-        fail(given["page"], "the report names a page but not the edition it was printed in",
-             "add the issue it was printed in, e.g. edition: 2021-03-31; a web-only report has no page")
+        fail(given["page"], _("the report names a page but not the edition it was printed in"),
+             _("add the issue it was printed in, e.g. edition: 2021-03-31; a web-only report has no page"))
     if "position" in given and "page" not in given:
-        fail(given["position"], "'position' is the order on a printed page, but the report names no page",
-             "add edition: and page:, or leave position out")
+        fail(given["position"], _("'position' is the order on a printed page, but the report names no page"),
+             _("add edition: and page:, or leave position out"))
     return (edition if isinstance(edition, IssueRef) else None,
             page if isinstance(page, PageRef) else None,
             position if isinstance(position, int) else None)
@@ -394,7 +398,7 @@ def _text(entry: Entry | None, key: str, fail: Callable[..., None]) -> str | Non
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
     if not isinstance(value, str):
-        fail(entry, f"'{key}' must be a text, not {_kind(value)}", f"write it on one line: {key}: …")
+        fail(entry, _("'{key}' must be a text, not {kind}").format(key=key, kind=_kind(value)), _("write it on one line: {key}: …").format(key=key))
         return None
     return value.strip()
 
@@ -405,7 +409,7 @@ def _names(entry: Entry | None, key: str, fail: Callable[..., None]) -> tuple[st
     value = entry.value
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list) or not all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in items):
-        fail(entry, f"'{key}' must be a name or a list of names", f"e.g. {key}: 易颖 or {key}: [张洁, 文铭权]")
+        fail(entry, _("'{key}' must be a name or a list of names").format(key=key), _("e.g. {key}: 易颖 or {key}: [张洁, 文铭权]").format(key=key))
         return ()
     lines = entry.item_lines() if isinstance(value, list) else [entry.line]
     names: list[str] = []
@@ -413,17 +417,17 @@ def _names(entry: Entry | None, key: str, fail: Callable[..., None]) -> tuple[st
     for item, line in zip(items, lines):
         text = str(item).strip()
         name = normalize_name(text)
-        if message := bidi_problem(text, "the name"):
-            fail(Entry(value, line), f"'{key}': {message}", BIDI_HINT)
+        if message := bidi_problem(text, _("the name")):
+            fail(Entry(value, line), _("'{key}': {message}").format(key=key, message=message), BIDI_HINT)
         elif not name and text:
-            fail(Entry(value, line), f"'{key}': the name '{shown(text)}' is made only of invisible characters",
-                 "delete it, or write the name")
+            fail(Entry(value, line), _("'{key}': the name '{name}' is made only of invisible characters").format(key=key, name=shown(text)),
+                 _("delete it, or write the name"))
         elif not name:
             empty = True
         else:
             names.append(name)
     if empty:
-        fail(entry, f"'{key}' has an empty name")
+        fail(entry, _("'{key}' has an empty name").format(key=key))
     return tuple(dict.fromkeys(names))
 
 
@@ -433,10 +437,20 @@ def _tags(entry: Entry | None, fail: Callable[..., None]) -> tuple[str, ...]:
         return ()
     if isinstance(entry.value, str) and _TAG_SEPARATORS.search(entry.value):
         parts = [p.strip() for p in _TAG_SEPARATORS.split(entry.value) if p.strip()]
-        fail(entry, "'tags' is one text with separators in it", f"write a list: tags: [{', '.join(parts)}]")
+        fail(entry, _("'tags' is one text with separators in it"), _("write a list: tags: [{tags}]").format(tags=", ".join(parts)))
         return ()
     return _names(entry, "tags", fail)
 
 
 def _kind(value: Any) -> str:
-    return {list: "a list", dict: "a mapping", bool: "true/false"}.get(type(value), type(value).__name__)
+    return {list: _("a list"), dict: _("a mapping"), bool: _("true/false")}.get(type(value), type(value).__name__)
+
+
+def _date_reason(error: ValueError) -> str:
+    """Python's reason a date is impossible, in the reader's language for the usual ones."""
+    reasons = {"day is out of range for month": _("day is out of range for month"),
+               "month must be in 1..12": _("month must be in 1..12"),
+               "hour must be in 0..23": _("hour must be in 0..23"),
+               "minute must be in 0..59": _("minute must be in 0..59"),
+               "second must be in 0..59": _("second must be in 0..59")}
+    return reasons.get(str(error), str(error))
