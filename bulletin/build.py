@@ -35,6 +35,7 @@ from bulletin.theme import Theme
 from bulletin.urls import Links
 from bulletin.pages import Page
 from bulletin.writer import Folders, MemoryOutput, Output, recover, write_file
+from bulletin.i18n import N_, _, ngettext
 
 
 _STATE_VERSION = (__version__, RENDERER_VERSION, IMAGES_VERSION, PATHS_VERSION, sys.version_info[:2])
@@ -61,20 +62,25 @@ class BuildReport:
     patched: int = 0  # only the text of this many reports changed: only the pages showing them were looked at
 
     def details(self) -> list[str]:
-        lines = [f"  {name}: {seconds:.2f} s" for name, seconds in self.steps]
+        lines = [_("  {step}: {seconds:.2f} s").format(step=_(name), seconds=seconds) for name, seconds in self.steps]
         if self.reused:
-            lines.append("  nothing changed since the last build: the output folder was left as it is")
+            lines.append(_("  nothing changed since the last build: the output folder was left as it is"))
             return lines
         if self.patched:
-            lines.append(f"  only the text of {self.patched} report{'s' if self.patched > 1 else ''} changed: "
-                         "only the pages and feeds showing them were looked at")
+            lines.append(ngettext("  only the text of {n} report changed: only the pages and feeds showing it were looked at",
+                                  "  only the text of {n} reports changed: only the pages and feeds showing them were looked at",
+                                  self.patched).format(n=self.patched))
         if self.rendered >= 0:
-            lines.append(f"  rendered {self.rendered} of {self.pages + self.feeds} pages and feeds; the rest were unchanged")
+            lines.append(_("  rendered {rendered} of {total} pages and feeds; the rest were unchanged").format(
+                rendered=self.rendered, total=self.pages + self.feeds))
         return lines
 
     def summary(self) -> str:
-        return (f"built {self.articles} reports: {self.pages} pages, {self.feeds} feeds, "
-                f"{self.files} files in {self.seconds:.2f} s")
+        return ngettext("built {n} report: {pages}, {feeds}, {files} in {seconds:.2f} s",
+                        "built {n} reports: {pages}, {feeds}, {files} in {seconds:.2f} s", self.articles).format(
+            n=self.articles, pages=ngettext("{n} page", "{n} pages", self.pages).format(n=self.pages),
+            feeds=ngettext("{n} feed", "{n} feeds", self.feeds).format(n=self.feeds),
+            files=ngettext("{n} file", "{n} files", self.files).format(n=self.files), seconds=self.seconds)
 
 
 class Builder:
@@ -191,9 +197,13 @@ class Builder:
                 seen = self.store.folders() if saved and out.patching else None
                 foreign = out.keep_foreign(written_before, seen)
                 if foreign and warnings is not None:
-                    shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
-                    warnings.append(Problem(f"kept {len(foreign)} file{'s' if len(foreign) > 1 else ''} in the output that bulletin did not write: {shown}",
-                                            hint="put files that belong to the site in static/; delete the others", severity="warning"))
+                    shown = ", ".join(foreign[:5])
+                    if len(foreign) > 5:
+                        shown = _("{files} and {n} more").format(files=shown, n=len(foreign) - 5)
+                    warnings.append(Problem(ngettext("kept {n} file in the output that bulletin did not write: {files}",
+                                                     "kept {n} files in the output that bulletin did not write: {files}",
+                                                     len(foreign)).format(n=len(foreign), files=shown),
+                                            hint=_("put files that belong to the site in static/; delete the others"), severity="warning"))
                 self.store.invalidate()
             out.commit()
         if reindex:
@@ -202,7 +212,7 @@ class Builder:
         finished = time.perf_counter()
         rendered = sum(1 for path, key in memo.pages.items() if previous_keys.get(path) != key)
         result = BuildReport(len(site.articles), page_count, feed_count, len(out.written), finished - started,
-                             steps=(("read and check", rendering - loaded), ("render and write", finished - rendering)),
+                             steps=((N_("read and check"), rendering - loaded), (N_("render and write"), finished - rendering)),
                              rendered=rendered)
         if isinstance(out, Output):
             assert inputs is not None
@@ -324,7 +334,7 @@ class Builder:
             })
         finished = time.perf_counter()
         result = replace(saved["report"], seconds=finished - started, rendered=rendered, reused=False, patched=len(changed),
-                         steps=(("read and check", loaded - started), ("render and write", finished - loaded)))
+                         steps=((N_("read and check"), loaded - started), (N_("render and write"), finished - loaded)))
         if warnings is not None:
             warnings.extend(saved["warnings"])
         # The output's folders file stays as the last full build left it: the folders this
@@ -502,8 +512,8 @@ def unused_files(config: SiteConfig, reports: list[Report]) -> list[Problem]:
                 continue
             rel = Path(folder, name).relative_to(config.root).as_posix()
             if rel not in used:
-                warnings.append(Problem("this file is not a report (.md) and no report uses it", rel,
-                                        hint="link it from a report, move it to static/, or delete it", severity="warning"))
+                warnings.append(Problem(_("this file is not a report (.md) and no report uses it"), rel,
+                                        hint=_("link it from a report, move it to static/, or delete it"), severity="warning"))
     return warnings
 
 
@@ -514,8 +524,8 @@ def check_output_location(root: Path, output: Path) -> None:
         if resolved == protected or protected.is_relative_to(resolved) or (
             resolved.is_relative_to(protected) and protected != root
         ):
-            raise BuildError([Problem(f"refusing to build into {output}: it would overwrite the site's own files",
-                                      hint="choose an output folder outside content/, themes/, static/ and templates/, e.g. build/")])
+            raise BuildError([Problem(_("refusing to build into {folder}: it would overwrite the site's own files").format(folder=output),
+                                      hint=_("choose an output folder outside content/, themes/, static/ and templates/, e.g. build/"))])
 
 
 def render(site: Site, out: Output | MemoryOutput, progress: bool = False, memo: Memo | None = None,
@@ -811,8 +821,8 @@ def site_folders(config: SiteConfig, warnings: list[Problem] | None = None) -> l
     static_files(config, problems, skipped)  # the site's own theme again: its problems are noted once
     problems = list(dict.fromkeys(problems))
     if warnings is not None:
-        warnings.extend(Problem("hidden files and folders in static/ are not published", rel,
-                                hint="rename it if it belongs on the site; .well-known/ is published", severity="warning")
+        warnings.extend(Problem(_("hidden files and folders in static/ are not published"), rel,
+                                hint=_("rename it if it belongs on the site; .well-known/ is published"), severity="warning")
                         for rel in skipped)
     return problems
 

@@ -24,6 +24,7 @@ from bulletin.frontmatter import ZoneIndex, parse_meta, split
 from bulletin.model import Body, Meta
 from bulletin.paths import NotPublishable, hidden, site_file
 from bulletin.slugs import slugify
+from bulletin.i18n import _
 
 REPORT_SUFFIX = ".md"
 PARALLEL_THRESHOLD = 300  # below this, starting workers costs more than it saves
@@ -112,17 +113,17 @@ def read_text(path: Path, rel: str) -> str | Problem:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return Problem(f"cannot read the file: {exc.strerror or exc}", rel)
+        return Problem(_("cannot read the file: {error}").format(error=exc.strerror or exc), rel)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        return Problem("the file is not UTF-8 text", rel, line, hint="save it as UTF-8 (in most editors: Save with Encoding → UTF-8)")
+        return Problem(_("the file is not UTF-8 text"), rel, line, hint=_("save it as UTF-8 (in most editors: Save with Encoding → UTF-8)"))
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
-        return Problem("the file contains a NUL character (is it a binary file?)", rel, line, hint="only Markdown text belongs in a .md file")
+        return Problem(_("the file contains a NUL character (is it a binary file?)"), rel, line, hint=_("only Markdown text belongs in a .md file"))
     return text
 
 
@@ -147,7 +148,7 @@ def parse_file(rel: str, config: SiteConfig, zones: ZoneIndex) -> tuple[tuple[Me
     if meta is None:
         return None, problems
     if not parts.body.strip():
-        return None, [Problem("the report has no body text", rel, parts.body_line - 1, hint="write the report below the closing '---'")]
+        return None, [Problem(_("the report has no body text"), rel, parts.body_line - 1, hint=_("write the report below the closing '---'"))]
     body = markdown.render(parts.body, parts.body_line, config.summary_length, config.trusted_html, rel,
                            nested=meta.edition is not None, line_join=config.line_join)
     return (meta, body), problems

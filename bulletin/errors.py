@@ -53,7 +53,6 @@ class Problem:
             "message": translate(self.message),
             "hint": translate(self.hint) if self.hint else None,
             "code": self.message.msgid if isinstance(self.message, Text) else english(self.message),
-            "message_en": english(self.message),
         }
 
     def sort_key(self) -> tuple[str, int, str]:

@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from bulletin.errors import Problem
+from bulletin.i18n import _
 
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -71,13 +72,13 @@ def load_mapping(
         if node is None:
             return {}, []
         if not isinstance(node, yaml.MappingNode):
-            kind = "a list" if isinstance(node, yaml.SequenceNode) else "a single value"
+            kind = _("a list") if isinstance(node, yaml.SequenceNode) else _("a single value")
             return None, [
                 Problem(
-                    f"{what} must be a mapping of keys to values, not {kind}",
+                    _("{what} must be a mapping of keys to values, not {kind}").format(what=_what(what), kind=kind),
                     path,
                     node.start_mark.line + 1 + offset,
-                    hint="write one 'key: value' per line, e.g. 'title: …'",
+                    hint=_("write one 'key: value' per line, e.g. 'title: …'"),
                 )
             ]
         entries: dict[str, Entry] = {}
@@ -85,16 +86,16 @@ def load_mapping(
         for key_node, value_node in node.value:
             line = key_node.start_mark.line + 1 + offset
             if not isinstance(key_node, yaml.ScalarNode):
-                problems.append(Problem(f"{what} keys must be plain words", path, line))
+                problems.append(Problem(_("{what} keys must be plain words").format(what=_what(what)), path, line))
                 continue
             key = key_node.value
             if key in entries:
                 problems.append(
                     Problem(
-                        f"duplicate key '{key}' (first given on line {entries[key].line})",
+                        _("duplicate key '{key}' (first given on line {line})").format(key=key, line=entries[key].line),
                         path,
                         line,
-                        hint="keep one of them",
+                        hint=_("keep one of them"),
                     )
                 )
                 continue
@@ -104,17 +105,22 @@ def load_mapping(
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 + offset if mark else first_line
         reason = exc.problem or exc.context or "invalid YAML"
-        hint = "check the indentation and quoting on this line"
+        hint = _("check the indentation and quoting on this line")
         lines = text.split("\n")
         line_text = lines[mark.line] if mark and mark.line < len(lines) else ""
         if "tab" in reason or "\t" in line_text:
-            hint = "YAML does not allow tabs for indentation; indent with spaces"
+            hint = _("YAML does not allow tabs for indentation; indent with spaces")
         elif "could not determine a constructor" in reason:
-            hint = "tags such as !!python/… are not allowed; write plain values"
+            hint = _("tags such as !!python/… are not allowed; write plain values")
         elif ":" in text and "mapping values are not allowed" in reason:
-            hint = "a value containing ': ' must be quoted, e.g. title: \"贵阳高新区：…\""
-        return None, [Problem(f"invalid YAML in {what}: {reason}", path, line, hint=hint)]
+            hint = _("a value containing ': ' must be quoted, e.g. title: \"贵阳高新区：…\"")
+        return None, [Problem(_("invalid YAML in {what}: {reason}").format(what=_what(what), reason=reason), path, line, hint=hint)]
     except yaml.YAMLError as exc:  # pragma: no cover - unmarked errors are rare
-        return None, [Problem(f"invalid YAML in {what}: {exc}", path, first_line)]
+        return None, [Problem(_("invalid YAML in {what}: {reason}").format(what=_what(what), reason=exc), path, first_line)]
     finally:
         loader.dispose()
+
+
+def _what(what: str) -> str:
+    """What was read, for a message: front-matter, or a file's name."""
+    return _("front-matter") if what == "front-matter" else what

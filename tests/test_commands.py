@@ -59,7 +59,8 @@ def test_check_json_for_ci(site_copy: Path) -> None:
     assert report["errors"] == [] and report["reports"] == 4
     assert report["warnings"] == [{"path": "content/2021/notes.txt", "line": None, "severity": "warning",
                                    "message": "this file is not a report (.md) and no report uses it",
-                                   "hint": "link it from a report, move it to static/, or delete it"}]
+                                   "hint": "link it from a report, move it to static/, or delete it",
+                                   "code": "this file is not a report (.md) and no report uses it"}]
     (site_copy / "content/2021/chongqing.md").write_text("---\ntitle: x\n")
     failed = json.loads(run("check", str(site_copy), "--format", "json").stdout)
     assert failed["errors"][0]["path"] == "content/2021/chongqing.md"
