@@ -20,6 +20,7 @@ from bulletin import urls
 from bulletin.config import SiteConfig
 from bulletin.errors import Problem
 from bulletin.model import Article, Edition, EditionPage, Placement
+from bulletin.i18n import _
 
 
 T = TypeVar("T")
@@ -52,26 +53,28 @@ def gather(config: SiteConfig, articles: Sequence[Article],
         if number is not None:
             if other_day := _disagrees(days, number, day, source, line):
                 problems.append(Problem(
-                    f"issue 第{number}期 has two dates: {other_day.value} in {other_day.source} and {day} in {source}",
-                    source, line, hint="one issue comes out on one day: correct the edition of one of them"))
+                    _("issue 第{number}期 has two dates: {day} in {source} and {other_day} in {other_source}").format(
+                        number=number, day=other_day.value, source=other_day.source, other_day=day, other_source=source),
+                    source, line, hint=_("one issue comes out on one day: correct the edition of one of them")))
             if other_number := _disagrees(numbers, day, number, source, line):
                 problems.append(Problem(
-                    f"the issue of {day} has two numbers: 第{other_number.value}期 in {other_number.source} "
-                    f"and 第{number}期 in {source}",
-                    source, line, hint="one day has one issue: correct the edition of one of them"))
+                    _("the issue of {day} has two numbers: 第{number}期 in {source} and 第{other_number}期 in {other_source}").format(
+                        day=day, number=other_number.value, source=other_number.source, other_number=number, other_source=source),
+                    source, line, hint=_("one day has one issue: correct the edition of one of them")))
         name = meta.page.name
         if name is not None and (other_name := _disagrees(names, (day, page), name, source, meta.page_line or 1)):
             problems.append(Problem(
-                f"page {page} of the issue of {day} has two names: {other_name.value} in {other_name.source} "
-                f"and {name} in {source}",
+                _("page {page} of the issue of {day} has two names: {name} in {source} and {other_name} in {other_source}").format(
+                    page=page, day=day, name=other_name.value, source=other_name.source, other_name=name, other_source=source),
                 source, meta.page_line,
-                hint="give both reports the same name, or name the paper's pages once in bulletin.yaml "
-                     "(pages: {6: 高新区}) and give reports only the number"))
+                hint=_("give both reports the same name, or name the paper's pages once in bulletin.yaml "
+                       "(pages: {6: 高新区}) and give reports only the number")))
         position = meta.position
         if position is not None and (other := _disagrees(places, (day, page, position), source, source, meta.position_line or 1)):
             problems.append(Problem(
-                f"two reports claim position {position} on page {page} of the issue of {day}: {other.source} and {source}",
-                source, meta.position_line, hint="give each report on a page its own position (1 is the lead)"))
+                _("two reports claim position {position} on page {page} of the issue of {day}: {source} and {other_source}").format(
+                    position=position, page=page, day=day, source=other.source, other_source=source),
+                source, meta.position_line, hint=_("give each report on a page its own position (1 is the lead)")))
         members[day][page].append(article)
 
     editions: list[Edition] = []

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from bulletin.errors import Problem
 from bulletin.markup import attributes, srcset, url_path
 from bulletin.paths import NotPublishable, site_file
+from bulletin.i18n import _
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -91,7 +92,7 @@ class Images:
         except NotPublishable as refused:
             return refused.problem
         except OSError as exc:
-            return Problem(f"cannot read the image '{source}': {exc.strerror or exc}", report, line)
+            return Problem(_("cannot read the image '{image}': {error}").format(image=source, error=exc.strerror or exc), report, line)
         digest = hashlib.sha256(data + VERSION.encode()).hexdigest()[:20]
         from PIL import Image, ImageOps, UnidentifiedImageError  # loaded only for sites with images
 
@@ -100,11 +101,11 @@ class Images:
                 image = ImageOps.exif_transpose(opened)
                 image.load()
         except UnidentifiedImageError:
-            return Problem(f"'{source}' is not an image bulletin can read", report, line,
-                           hint="save it again as JPEG, PNG, GIF or WebP")
+            return Problem(_("'{image}' is not an image bulletin can read").format(image=source), report, line,
+                           hint=_("save it again as JPEG, PNG, GIF or WebP"))
         except (OSError, ValueError, Image.DecompressionBombError) as exc:
-            return Problem(f"cannot read the image '{source}': {exc}", report, line,
-                           hint="save it again as JPEG, PNG, GIF or WebP")
+            return Problem(_("cannot read the image '{image}': {error}").format(image=source, error=exc), report, line,
+                           hint=_("save it again as JPEG, PNG, GIF or WebP"))
         width, height = image.size
         stem = posixpath.splitext(url)[0]
         fallback: list[Variant] = []

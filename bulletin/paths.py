@@ -14,15 +14,16 @@ import os
 from pathlib import Path
 
 from bulletin.errors import BuildError, Problem
+from bulletin.i18n import _
 
 # Part of what a build's saved state depends on: a site built before the rule changed is read
 # and checked again, not taken as it was.
 VERSION = "1"
 PRIVATE_FOLDERS = ("node_modules",)  # besides every hidden file and folder
 PUBLIC_HIDDEN = (".well-known",)  # hidden, and meant to be published (RFC 8615)
-_HINT_OUTSIDE = "copy the file into the site instead of linking to it"
-_HINT_PRIVATE = ("bulletin never publishes .git/, .bulletin-cache/, node_modules/ or other hidden files and "
-                 "folders: put what should be published in a visible folder of the site")
+_HINT_OUTSIDE = _("copy the file into the site instead of linking to it")
+_HINT_PRIVATE = _("bulletin never publishes .git/, .bulletin-cache/, node_modules/ or other hidden files and "
+                  "folders: put what should be published in a visible folder of the site")
 
 
 class NotPublishable(BuildError):
@@ -74,25 +75,29 @@ def _problem(root: Path, full: str, report: str | None, line: int | None, writte
     took it out of the site or into a hidden folder. `private`: the hidden file, or the hidden
     folder (with a slash), the file is in; None when it is outside the site."""
     rel = _rel(root, full)
-    subject = f"{what} '{written if written is not None else rel}'" if report is not None else "this"
+    name = written if written is not None else rel
+    subjects = {"image": _("image '{name}'"), "linked file": _("linked file '{name}'")}
+    subject = subjects.get(what, _("file '{name}'")).format(name=name) if report is not None else _("this")
     link = _first_bad_link(root, full)
     if private is None:
         if link is None:
-            message = f"{subject} is outside the site folder"
+            message = _("{subject} is outside the site folder").format(subject=subject)
         elif link == os.path.normpath(full):
-            message = f"{subject} is a symbolic link to something outside the site"
+            message = _("{subject} is a symbolic link to something outside the site").format(subject=subject)
         else:
-            message = f"{subject} leads outside the site: {_rel(root, link)} is a symbolic link to '{os.readlink(link)}'"
+            message = _("{subject} leads outside the site: {link} is a symbolic link to '{target}'").format(
+                subject=subject, link=_rel(root, link), target=os.readlink(link))
         hint = _HINT_OUTSIDE
     else:
-        into = f"inside {private}" if private.endswith("/") else f"the hidden file {private}"
+        into = (_("inside {folder}") if private.endswith("/") else _("the hidden file {folder}")).format(folder=private)
         if link is None:
-            message = f"{subject} is {into}, which is never published"
+            message = _("{subject} is {where}, which is never published").format(subject=subject, where=into)
         elif link == os.path.normpath(full):
-            message = f"{subject} is a symbolic link to '{os.readlink(link)}', {into}, which is never published"
+            message = _("{subject} is a symbolic link to '{target}', {where}, which is never published").format(
+                subject=subject, target=os.readlink(link), where=into)
         else:
-            message = (f"{subject} is {into}, which is never published: {_rel(root, link)} is a symbolic link "
-                       f"to '{os.readlink(link)}'")
+            message = _("{subject} is {where}, which is never published: {link} is a symbolic link to '{target}'").format(
+                subject=subject, where=into, link=_rel(root, link), target=os.readlink(link))
         hint = _HINT_PRIVATE
     return Problem(message, report if report is not None else rel, line if report is not None else None, hint=hint)
 
@@ -163,6 +168,6 @@ def site_tree(root: Path, folder: Path, problems: list[Problem], skipped: list[s
             except NotPublishable as refused:
                 problems.append(refused.problem)
             except OSError:
-                problems.append(Problem("this is a symbolic link to nothing (its file is gone)", _rel(root, path),
-                                        hint="remove the link, or put the file it names back"))
+                problems.append(Problem(_("this is a symbolic link to nothing (its file is gone)"), _rel(root, path),
+                                        hint=_("remove the link, or put the file it names back")))
     return files
