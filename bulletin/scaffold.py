@@ -10,6 +10,7 @@ from bulletin.config import CONFIG_NAME, load_config
 from bulletin.errors import BuildError, Problem
 from bulletin.frontmatter import DATE_HINT, ZoneIndex, parse_date
 from bulletin.slugs import slugify
+from bulletin.i18n import _
 
 
 def _yaml_text(value: str) -> str:
@@ -29,7 +30,7 @@ def new_report(root: Path, title: str, zone: str, tags: list[str], reporters: li
     registered = found.find(zone.strip())
     problems = []
     if registered is None:
-        problems.append(Problem(f"unknown zone '{zone}'", hint=found.hint(zone.strip())))
+        problems.append(Problem(_("unknown zone '{zone}'").format(zone=zone), hint=found.hint(zone.strip())))
     if date:
         parsed = parse_date(date, config.tz)
         if isinstance(parsed, str):
@@ -42,15 +43,15 @@ def new_report(root: Path, title: str, zone: str, tags: list[str], reporters: li
         date = when.strftime("%Y-%m-%d")
     slug = slugify(title, config.slug_length)
     if not title.strip() or not slug:
-        problems.append(Problem(f"cannot make a file name from the title {title!r}", hint="give a title with Chinese characters, letters or digits"))
+        problems.append(Problem(_("cannot make a file name from the title {title}").format(title=repr(title)), hint=_("give a title with Chinese characters, letters or digits")))
     if problems:
         raise BuildError(problems)
     assert when is not None and registered is not None
     path = config.content_dir / f"{when:%Y}" / f"{slug}.md"
     rel = path.relative_to(config.root).as_posix()
     if path.exists():
-        raise BuildError([Problem("a report with this file name already exists", rel,
-                                  hint="choose another title, or edit the existing report")])
+        raise BuildError([Problem(_("a report with this file name already exists"), rel,
+                                  hint=_("choose another title, or edit the existing report"))])
     dateline = f"本报讯（记者 {' '.join(reporters)}）" if reporters else "本报讯"
     # A draft with its address fixed: the slug stays when the headline is corrected, and
     # nothing is published before the editor takes `draft: true` out.
@@ -124,7 +125,7 @@ def init_site(directory: Path) -> list[Path]:
     """Write a new site skeleton (config with one zone, one sample report) that builds at once."""
     target = directory.absolute()
     if (target / CONFIG_NAME).exists() or ((target / "content").exists() and any((target / "content").iterdir())):
-        raise BuildError([Problem(f"{directory} already holds a site", hint="choose an empty or new folder")])
+        raise BuildError([Problem(_("{folder} already holds a site").format(folder=directory), hint=_("choose an empty or new folder"))])
     files = {
         target / CONFIG_NAME: CONFIG_TEMPLATE,
         target / "content" / "2021" / "guiyang-shuang-di-yi.md": SAMPLE_REPORT,

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Iterator
 
 from bulletin.errors import BuildError, Problem
+from bulletin.i18n import _, join
 
 REPO = Path(__file__).resolve().parent.parent
 ENV = "BULLETIN_PAGEFIND"
@@ -68,9 +69,10 @@ class Pagefind:
 def install_hint() -> str:
     """What to run when no usable Pagefind is found, for this very Python."""
     python = subprocess.list2cmdline([sys.executable]) if os.name == "nt" else shlex.quote(sys.executable)
-    return (f'install Pagefind into bulletin\'s Python with `{python} -m pip install "{PYPI_REQUIREMENT}"` '
-            f"(installed with pipx: `pipx inject bulletin {PYPI}`), or set {ENV} to a Pagefind "
-            f"{MINIMUM[0]}.{MINIMUM[1]} or newer (extended build), or set `search: false` in bulletin.yaml")
+    return _('install Pagefind into bulletin\'s Python with `{python} -m pip install "{requirement}"` '
+             "(installed with pipx: `pipx inject bulletin {package}`), or set {variable} to a Pagefind "
+             "{version} or newer (extended build), or set `search: false` in bulletin.yaml").format(
+        python=python, requirement=PYPI_REQUIREMENT, package=PYPI, variable=ENV, version=f"{MINIMUM[0]}.{MINIMUM[1]}")
 
 
 def _dotted(version: tuple[int, ...]) -> str:
@@ -122,9 +124,9 @@ def _check(path: Path) -> tuple[int, int, int] | str:
     try:
         stat = path.stat()
     except OSError:
-        return "does not exist"
+        return _("does not exist")
     if not path.is_file():
-        return "is not a file"
+        return _("is not a file")
     key = (str(path), stat.st_mtime_ns, stat.st_size)
     if key not in _checked:
         try:
@@ -132,13 +134,14 @@ def _check(path: Path) -> tuple[int, int, int] | str:
                                     stdin=subprocess.DEVNULL)
             match = _VERSION.search(result.stdout)
             if result.returncode != 0 or not match or "pagefind" not in result.stdout.lower():
-                _checked[key] = "does not answer `--version` as Pagefind does"
+                _checked[key] = _("does not answer `--version` as Pagefind does")
             else:
                 version = (int(match[1]), int(match[2]), int(match[3]))
                 _checked[key] = version if version >= MINIMUM else \
-                    f"is Pagefind {_dotted(version)}; bulletin needs {MINIMUM[0]}.{MINIMUM[1]} or newer"
+                    _("is Pagefind {version}; bulletin needs {minimum} or newer").format(
+                        version=_dotted(version), minimum=f"{MINIMUM[0]}.{MINIMUM[1]}")
         except (OSError, subprocess.SubprocessError) as exc:
-            _checked[key] = f"cannot be run ({getattr(exc, 'strerror', None) or exc})"
+            _checked[key] = _("cannot be run ({error})").format(error=getattr(exc, 'strerror', None) or exc)
     return _checked[key]
 
 
@@ -149,11 +152,11 @@ def find_pagefind(site: Path) -> Pagefind:
         path = Path(explicit).expanduser()
         found = _check(path)
         if isinstance(found, str):
-            raise BuildError([Problem(f"{ENV} names {path}, which {found}", hint=(
-                f"point {ENV} at a Pagefind {MINIMUM[0]}.{MINIMUM[1]} or newer (extended build), "
-                "or unset it to use the one installed with bulletin"))])
+            raise BuildError([Problem(_("{variable} names {path}, which {reason}").format(variable=ENV, path=path, reason=found), hint=(
+                _("point {variable} at a Pagefind {minimum} or newer (extended build), "
+                  "or unset it to use the one installed with bulletin").format(variable=ENV, minimum=f"{MINIMUM[0]}.{MINIMUM[1]}")))])
         return Pagefind(path, found, ENV)
-    candidates = [(npm_pagefind(), "npm, in bulletin's node_modules"), (pypi_pagefind(), f"PyPI's {PYPI}")]
+    candidates = [(npm_pagefind(), _("npm, in bulletin's node_modules")), (pypi_pagefind(), _("PyPI's {package}").format(package=PYPI))]
     candidates += [(path, "PATH") for path in _on_path(site)]
     refused = []
     for path, source in candidates:
@@ -162,9 +165,9 @@ def find_pagefind(site: Path) -> Pagefind:
         found = _check(path)
         if isinstance(found, tuple):
             return Pagefind(path, found, source)
-        refused.append(f"{path} ({source}) {found}")
-    detail = f" ({'; '.join(refused)})" if refused else ""
-    raise BuildError([Problem(f"search is on, but no usable Pagefind was found{detail}", "bulletin.yaml",
+        refused.append(_("{path} ({source}) {reason}").format(path=path, source=source, reason=found))
+    detail = _(" ({reasons})").format(reasons=join(refused, "; ")) if refused else ""
+    raise BuildError([Problem(_("search is on, but no usable Pagefind was found{detail}").format(detail=detail), "bulletin.yaml",
                               hint=install_hint())])
 
 
@@ -203,18 +206,19 @@ def _pagefind(site: Path, folder: Path, bundle: Path) -> None:
             result = subprocess.run(command, capture_output=True, text=True, timeout=3600, stdin=subprocess.DEVNULL,
                                     encoding="utf-8", errors="replace")
         except (OSError, subprocess.SubprocessError) as exc:
-            raise BuildError([Problem(f"Pagefind ({pagefind.path}) could not be run: {exc}", hint=install_hint())]) from None
+            raise BuildError([Problem(_("Pagefind ({path}) could not be run: {error}").format(path=pagefind.path, error=exc), hint=install_hint())]) from None
     finally:
         shutil.rmtree(copy, ignore_errors=True)
     said = f"{result.stdout}\n{result.stderr}"
     if result.returncode != 0:
         detail = (result.stderr or result.stdout).strip().splitlines()[-3:]
-        raise BuildError([Problem(f"Pagefind could not index the site: {' / '.join(detail)}", hint="run again with --debug")])
+        raise BuildError([Problem(_("Pagefind could not index the site: {detail}").format(detail=" / ".join(detail)), hint=_("run again with --debug"))])
     if "non-extended" in said.lower():
         shutil.rmtree(bundle, ignore_errors=True)
         raise BuildError([Problem(
-            f"Pagefind {pagefind.version_text} at {pagefind.path} ({pagefind.source}) is not the extended build, "
-            "which is the one that splits Chinese into words", hint=install_hint())])
+            _("Pagefind {version} at {path} ({source}) is not the extended build, "
+              "which is the one that splits Chinese into words").format(version=pagefind.version_text, path=pagefind.path, source=pagefind.source),
+            hint=install_hint())])
 
 
 def index(site: Path, folder: Path) -> None:
