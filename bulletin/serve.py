@@ -30,10 +30,11 @@ from tornado.netutil import bind_sockets
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from bulletin import search
+from bulletin import i18n, search
 from bulletin.build import BuildOptions, BuildReport, Builder
 from bulletin.config import CONFIG_NAME
 from bulletin.errors import BuildError, Problem
+from bulletin.i18n import _, ngettext, translate
 
 QUIET_SECONDS = 0.12  # a burst of saves ends when the site has been quiet this long
 WATCHED = ("content", "themes", "static", "templates")
@@ -67,22 +68,24 @@ class Preview:
             if self._changed.is_set():
                 # Files changed while this build read them (a save half-written, a checkout in
                 # progress): the build that follows sees them whole; show its result instead.
-                self.log("build failed while files were still changing; building again")
+                self.log(_("build failed while files were still changing; building again"))
                 return None
             self.problems = error.problems
             for problem in error.problems:
                 self.log(problem.format())
-            self.log(f"build failed ({len(error.problems)} problems); the browser shows them until the next good save")
+            self.log(ngettext("build failed ({n} problem); the browser shows it until the next good save",
+                              "build failed ({n} problems); the browser shows them until the next good save",
+                              len(error.problems)).format(n=len(error.problems)))
             return None
         except Exception as exc:  # keep serving whatever happens
-            self.problems = [Problem(f"unexpected error: {type(exc).__name__}: {exc}", hint="run `bulletin build --debug` to see where")]
+            self.problems = [Problem(_("unexpected error: {error}").format(error=f"{type(exc).__name__}: {exc}"), hint=_("run `bulletin build --debug` to see where"))]
             self.log(self.problems[0].format())
             return None
         finally:
             self.builds += 1
         self.problems = []
         self.prefix = self.builder.config.path_prefix if self.builder.config else "/"
-        self.log(f"{report.summary()} (rebuilt in {time.perf_counter() - started:.2f} s)")
+        self.log(_("{summary} (rebuilt in {seconds:.2f} s)").format(summary=report.summary(), seconds=time.perf_counter() - started))
         if self.builder.config and self.builder.config.search:
             self._index_soon()
         return report
@@ -270,16 +273,19 @@ class SiteHandler(web.RequestHandler):
 
     def _error_page(self) -> bytes:
         items = "\n".join(
-            f"<li><code>{html.escape(p.location)}</code>: {html.escape(p.message)}"
-            + (f"<br><span class=hint>hint: {html.escape(p.hint)}</span>" if p.hint else "") + "</li>"
+            f"<li><code>{html.escape(p.location)}</code>: {html.escape(translate(p.message))}"
+            + (f"<br><span class=hint>{html.escape(translate(_('hint: {hint}').format(hint=p.hint)))}</span>" if p.hint else "") + "</li>"
             for p in self.preview.problems
         )
+        lang = "zh-CN" if i18n.language() == "zh" else "en"
+        failed, advice = html.escape(translate(_("Build failed"))), html.escape(translate(
+            _("Fix the problems below and save: this page reloads by itself.")))
         page = (
-            '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>构建失败 - bulletin</title>'
+            f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>{failed} - bulletin</title>'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             "<style>body{font:16px/1.6 system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em}"
             "li{margin:.75em 0}code{background:#f3e8e8;padding:.1em .3em}.hint{color:#555}</style></head><body>"
-            f"<h1>构建失败</h1><p>修正以下问题并保存，页面会自动刷新。</p><ul class=problems>{items}</ul>"
+            f"<h1>{failed}</h1><p>{advice}</p><ul class=problems>{items}</ul>"
             "</body></html>"
         )
         return self._inject(page.encode())
@@ -323,10 +329,10 @@ def serve(root: Path, host: str, port: int, options: BuildOptions, log: Callable
     builder = threading.Thread(target=preview.run_builder, name="bulletin-builder", daemon=True)
     builder.start()
     try:  # a Ctrl-C right after the line below still stops the server cleanly
-        log(f"serving http://{host}:{port}{preview.prefix} (Ctrl-C to stop)")
+        log(_("serving {address} (Ctrl-C to stop)").format(address=f"http://{host}:{port}{preview.prefix}"))
         loop.start()
     except KeyboardInterrupt:
-        log("stopped")
+        log(_("stopped"))
     finally:
         server.stop()
         observer.stop()
@@ -345,13 +351,13 @@ def listen(host: str, port: int) -> list:  # type: ignore[type-arg]
         return bind_sockets(port, address=host)
     except OSError as exc:
         if exc.errno in _IN_USE:
-            problem = Problem(f"port {port} is already in use on {host}",
-                              hint=f"stop the program that uses it (another bulletin serve?), or choose another port, "
-                                   f"e.g. bulletin serve --port {port + 1 if port < 65535 else 8000}")
+            problem = Problem(_("port {port} is already in use on {host}").format(port=port, host=host),
+                              hint=_("stop the program that uses it (another bulletin serve?), or choose another port, "
+                                     "e.g. bulletin serve --port {other}").format(other=port + 1 if port < 65535 else 8000))
         elif exc.errno in _DENIED:
-            problem = Problem(f"not allowed to listen on port {port}",
-                              hint="ports below 1024 need special rights; choose another port, e.g. bulletin serve --port 8000")
+            problem = Problem(_("not allowed to listen on port {port}").format(port=port),
+                              hint=_("ports below 1024 need special rights; choose another port, e.g. bulletin serve --port 8000"))
         else:
-            problem = Problem(f"cannot listen on {host}, port {port}: {exc.strerror or exc}",
-                              hint="--host takes an address of this machine, e.g. 127.0.0.1 (this machine only)")
+            problem = Problem(_("cannot listen on {host}, port {port}: {error}").format(host=host, port=port, error=exc.strerror or exc),
+                              hint=_("--host takes an address of this machine, e.g. 127.0.0.1 (this machine only)"))
         raise BuildError([problem]) from None
