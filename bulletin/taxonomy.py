@@ -26,6 +26,7 @@ from bulletin.markdown import REPORT_FOLDER, REPORT_LINK, local_path
 from bulletin.markup import attribute
 from bulletin.paths import NotPublishable, site_file
 from bulletin.slugs import slugify
+from bulletin.i18n import _
 
 RELATED_COUNT = 5
 _RELATED_WINDOW = 12  # neighbours looked at in each shared zone/tag list
@@ -83,10 +84,10 @@ def assemble(config: SiteConfig, reports: Sequence[Report], unpublished: Sequenc
             other = by_url[url]
             problems.append(
                 Problem(
-                    f"two reports have the same URL /{url}: {other.source} and {report.source}",
+                    _("two reports have the same URL /{url}: {source} and {other_source}").format(url=url, source=other.source, other_source=report.source),
                     report.source,
                     meta.slug_line or meta.title_line,
-                    hint="give one of them a different 'slug:' in its front-matter",
+                    hint=_("give one of them a different 'slug:' in its front-matter"),
                 )
             )
             continue
@@ -198,8 +199,8 @@ def _attachments(root: Path, report: Report, url: str, problems: list[Problem]) 
             continue
         relative = PurePosixPath(path).relative_to(folder) if PurePosixPath(path).is_relative_to(folder) else None
         if relative is None:
-            problems.append(Problem(f"{kind} '{target}' is outside the report's folder", report.source, line,
-                                    hint="put images and attachments in the report's folder or a subfolder of it"))
+            problems.append(Problem(_("{subject} is outside the report's folder").format(subject=_subject(kind, target)), report.source, line,
+                                    hint=_("put images and attachments in the report's folder or a subfolder of it")))
             continue
         try:
             real: Path | None = site_file(root, path, report=report.source, line=line, written=target, what=kind)
@@ -209,8 +210,8 @@ def _attachments(root: Path, report: Report, url: str, problems: list[Problem]) 
         except OSError:
             real = None
         if real is None or not real.is_file():
-            problems.append(Problem(f"{kind} '{target}' not found (looked for {path})", report.source, line,
-                                    hint="check the file name; paths are relative to the report's file"))
+            problems.append(Problem(_("{subject} not found (looked for {path})").format(subject=_subject(kind, target), path=path), report.source, line,
+                                    hint=_("check the file name; paths are relative to the report's file")))
             continue
         active = _active(real, path, target, kind, report.source, line)
         if active is not None:
@@ -222,22 +223,28 @@ def _attachments(root: Path, report: Report, url: str, problems: list[Problem]) 
     return lead, tuple(sorted(found.items()))
 
 
+def _subject(kind: str, target: str) -> str:
+    """"image 'a.png'" or "linked file 'a.pdf'", for a message."""
+    return (_("image '{name}'") if kind == "image" else _("linked file '{name}'")).format(name=target)
+
+
 def _active(real: Path, path: str, target: str, kind: str, report: str, line: int) -> Problem | None:
     """The problem of an attachment that would run as code on the site (see bulletin.svg)."""
     suffix = PurePosixPath(path).suffix.lower()
     if suffix in svg.REFUSED:
-        return Problem(f"{kind} '{target}' is a web page or script ({suffix}): published on the site it could run "
-                       "scripts in the name of the site, so bulletin does not publish it", report, line,
-                       hint="attach a PDF (or a .zip of the file) instead; a page of the site belongs in content/ as a report")
+        return Problem(_("{subject} is a web page or script ({suffix}): published on the site it could run "
+                         "scripts in the name of the site, so bulletin does not publish it").format(subject=_subject(kind, target), suffix=suffix),
+                       report, line,
+                       hint=_("attach a PDF (or a .zip of the file) instead; a page of the site belongs in content/ as a report"))
     if suffix == ".svg":
         try:
             svg.clean(real.read_bytes())
         except svg.SvgError as error:
-            at = f" (line {error.line} of the SVG)" if error.line else ""
-            return Problem(f"{kind} '{target}' cannot be published: {error.message}{at}", report, line,
-                           hint="export the image again as plain SVG, or as PNG")
+            at = _(" (line {line} of the SVG)").format(line=error.line) if error.line else ""
+            return Problem(_("{subject} cannot be published: {reason}{at}").format(subject=_subject(kind, target), reason=error.message, at=at),
+                           report, line, hint=_("export the image again as plain SVG, or as PNG"))
         except OSError as exc:
-            return Problem(f"cannot read {kind} '{target}': {exc.strerror or exc}", report, line)
+            return Problem(_("cannot read {subject}: {error}").format(subject=_subject(kind, target), error=exc.strerror or exc), report, line)
     return None
 
 
@@ -290,13 +297,13 @@ def resolve_report_links(article: Article, by_source: dict[str, Article], unpubl
             url = target.url
         elif link.path in unpublished:
             url = unpublished[link.path]
-            warnings.append(Problem(f"links to {link.path}, which is a draft or dated in the future", article.source,
-                                    link.line, hint="the link will not work until that report is published", severity="warning"))
+            warnings.append(Problem(_("links to {path}, which is a draft or dated in the future").format(path=link.path), article.source,
+                                    link.line, hint=_("the link will not work until that report is published"), severity="warning"))
         elif link.path in broken:
             continue
         else:
-            problems.append(Problem(f"link to a report that does not exist: '{link.target}' (looked for {link.path})",
-                                    article.source, link.line, hint="check the file name; paths are relative to the report's file"))
+            problems.append(Problem(_("link to a report that does not exist: '{target}' (looked for {path})").format(target=link.target, path=link.path),
+                                    article.source, link.line, hint=_("check the file name; paths are relative to the report's file")))
             continue
         found[link.path] = attribute(prefix + url)
 

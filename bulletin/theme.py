@@ -23,6 +23,7 @@ from bulletin.errors import BuildError, Problem
 from bulletin.state import CACHE_DIR
 from bulletin.incremental import theme_fingerprint
 from bulletin.urls import Links
+from bulletin.i18n import _
 
 WEEKDAYS = "一二三四五六日"
 
@@ -112,13 +113,13 @@ class Theme:
         try:
             return self.env.get_template(name).render(**context)
         except jinja2.TemplateSyntaxError as exc:
-            raise BuildError([Problem(f"template error: {exc.message}", self._rel(exc.filename), exc.lineno, hint="fix the template syntax")]) from None
+            raise BuildError([Problem(_("template error: {reason}").format(reason=exc.message), self._rel(exc.filename), exc.lineno, hint=_("fix the template syntax"))]) from None
         except jinja2.TemplateNotFound as exc:
-            raise BuildError([Problem(f"template '{exc.name}' not found", hint=f"looked in: {', '.join(self._rel(str(d)) for d in self.dirs)}")]) from None
+            raise BuildError([Problem(_("template '{name}' not found").format(name=exc.name), hint=_("looked in: {folders}").format(folders=", ".join(self._rel(str(d)) for d in self.dirs)))]) from None
         except Exception as exc:  # an error while rendering: name the template line that raised it
             path, line = self._template_frame(exc)
             message = str(exc) if isinstance(exc, jinja2.UndefinedError) else f"{type(exc).__name__}: {exc}"
-            raise BuildError([Problem(f"template error while rendering {name}: {message}", path, line, hint="check the names used on this line of the template")]) from None
+            raise BuildError([Problem(_("template error while rendering {name}: {reason}").format(name=name, reason=message), path, line, hint=_("check the names used on this line of the template"))]) from None
 
     def _template_frame(self, exc: BaseException) -> tuple[str | None, int | None]:
         frames = traceback.extract_tb(exc.__traceback__)

@@ -21,6 +21,7 @@ from typing import Iterable
 
 from bulletin import system
 from bulletin.errors import BuildError, Problem
+from bulletin.i18n import _
 
 _RENAME_EXCHANGE = 2
 JOURNAL = ".bulletin-journal.json"
@@ -147,11 +148,11 @@ class Output:
 
     def _claim(self, rel: str, source: str) -> None:
         if not rel or rel.startswith("/") or rel.endswith("/") or ".." in rel.split("/") or rel.strip("/.") == "":
-            raise BuildError([Problem(f"refusing to write '{rel}': it is outside the output folder", source)])
+            raise BuildError([Problem(_("refusing to write '{path}': it is outside the output folder").format(path=rel), source)])
         if rel in self.written:
             raise BuildError(
-                [Problem(f"two outputs have the same path {rel}: {self.written[rel]} and {source}", source,
-                         hint="give one of them a different slug, or rename the static file")]
+                [Problem(_("two outputs have the same path {path}: {source} and {other_source}").format(path=rel, source=self.written[rel], other_source=source), source,
+                         hint=_("give one of them a different slug, or rename the static file"))]
             )
         _case_clash(self._folded, rel, source, self.written)
         self.written[rel] = source
@@ -379,9 +380,10 @@ def _case_clash(folded: dict[str, str], rel: str, source: str, written: dict[str
     key = rel.casefold() if rel.isascii() else unicodedata.normalize("NFC", rel).casefold()
     other = folded.setdefault(key, rel)
     if other != rel:
-        raise BuildError([Problem(f"two outputs differ only in upper and lower case: {other} (from {written[other]}) "
-                                  f"and {rel} (from {source}); on Windows and macOS they would be the same file",
-                                  source, hint="rename one of them, or give one of the reports a different slug")])
+        raise BuildError([Problem(_("two outputs differ only in upper and lower case: {path} (from {source}) "
+                                    "and {other_path} (from {other_source}); on Windows and macOS they would be the same file").format(
+                                      path=other, source=written[other], other_path=rel, other_source=source),
+                                  source, hint=_("rename one of them, or give one of the reports a different slug"))])
 
 
 class MemoryOutput:
@@ -402,10 +404,10 @@ class MemoryOutput:
     def _check(self, rel: str, source: str) -> None:
         path = PurePosixPath(rel)
         if path.is_absolute() or ".." in path.parts or not path.parts:
-            raise BuildError([Problem(f"refusing to write '{rel}': it is outside the output folder", source)])
+            raise BuildError([Problem(_("refusing to write '{path}': it is outside the output folder").format(path=rel), source)])
         if rel in self.written:
-            raise BuildError([Problem(f"two outputs have the same path {rel}: {self.written[rel]} and {source}", source,
-                                      hint="give one of them a different slug, or rename the static file")])
+            raise BuildError([Problem(_("two outputs have the same path {path}: {source} and {other_source}").format(path=rel, source=self.written[rel], other_source=source), source,
+                                      hint=_("give one of them a different slug, or rename the static file"))])
         _case_clash(self._folded, rel, source, self.written)
         self.written[rel] = source
 
