@@ -272,9 +272,10 @@ class SiteHandler(web.RequestHandler):
         return data[:marker] + script + data[marker:] if marker >= 0 else data + script
 
     def _error_page(self) -> bytes:
+        hint = _("hint: {hint}")
         items = "\n".join(
             f"<li><code>{html.escape(p.location)}</code>: {html.escape(translate(p.message))}"
-            + (f"<br><span class=hint>{html.escape(translate(_('hint: {hint}').format(hint=p.hint)))}</span>" if p.hint else "") + "</li>"
+            + (f"<br><span class=hint>{html.escape(translate(hint.format(hint=p.hint)))}</span>" if p.hint else "") + "</li>"
             for p in self.preview.problems
         )
         lang = "zh-CN" if i18n.language() == "zh" else "en"
