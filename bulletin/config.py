@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from bulletin.errors import BuildError, Problem, did_you_mean
 from bulletin.slugs import MAX_LENGTH, is_valid_slug, zone_slug
 from bulletin.yamlmap import Entry, load_mapping
-from bulletin.i18n import _
+from bulletin.i18n import _, quoted
 
 CONFIG_NAME = "bulletin.yaml"
 
@@ -109,7 +109,7 @@ def _text(required: bool = False) -> Callable[[Any, Callable[[str, str | None], 
 def _integer(low: int, high: int) -> Callable[[Any, Callable[[str, str | None], None]], Any]:
     def check(value: Any, fail: Callable[[str, str | None], None]) -> Any:
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            fail(_("must be a whole number from {low} to {high}, not {value}").format(low=low, high=high, value=repr(value)), None)
+            fail(_("must be a whole number from {low} to {high}, not {value}").format(low=low, high=high, value=quoted(value)), None)
             return low
         return value
 
@@ -118,7 +118,7 @@ def _integer(low: int, high: int) -> Callable[[Any, Callable[[str, str | None], 
 
 def _boolean(value: Any, fail: Callable[[str, str | None], None]) -> Any:
     if not isinstance(value, bool):
-        fail(_("must be true or false, not {value}").format(value=repr(value)), None)
+        fail(_("must be true or false, not {value}").format(value=quoted(value)), None)
         return False
     return value
 
@@ -144,7 +144,7 @@ def _base_url(value: Any, fail: Callable[[str, str | None], None]) -> Any:
         return "http://localhost/"
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
-        fail(_("must be an absolute http(s) URL, not {value}").format(value=repr(value)), _BASE_URL_HINT)
+        fail(_("must be an absolute http(s) URL, not {value}").format(value=quoted(value)), _BASE_URL_HINT)
         return "http://localhost/"
     if parts.username is not None or parts.password is not None:
         fail(_("must not contain a user name or password: it would be published on every page"), _BASE_URL_HINT)
@@ -154,7 +154,7 @@ def _base_url(value: Any, fail: Callable[[str, str | None], None]) -> Any:
 
 def _language(value: Any, fail: Callable[[str, str | None], None]) -> Any:
     if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", value):
-        fail(_("must be a language tag such as zh-CN, not {value}").format(value=repr(value)), None)
+        fail(_("must be a language tag such as zh-CN, not {value}").format(value=quoted(value)), None)
         return "zh-CN"
     return value
 
@@ -164,13 +164,13 @@ def _timezone(value: Any, fail: Callable[[str, str | None], None]) -> Any:
         ZoneInfo(str(value))
         return str(value)
     except (ZoneInfoNotFoundError, ValueError):
-        fail(_("is not a known time zone: {value}").format(value=repr(value)), did_you_mean(str(value), available_timezones()) or _("e.g. Asia/Shanghai"))
+        fail(_("is not a known time zone: {value}").format(value=quoted(value)), did_you_mean(str(value), available_timezones()) or _("e.g. Asia/Shanghai"))
         return "Asia/Shanghai"
 
 
 def _theme(value: Any, fail: Callable[[str, str | None], None]) -> Any:
     if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9_-]+", value):
-        fail(_("must be the name of a folder in themes/, not {value}").format(value=repr(value)), _("e.g. theme: default"))
+        fail(_("must be the name of a folder in themes/, not {value}").format(value=quoted(value)), _("e.g. theme: default"))
         return "default"
     return value
 
@@ -180,7 +180,7 @@ LINE_JOIN_MODES = ("cjk", "css3")  # bulletin.cjk.LINE_JOIN_MODES, without loadi
 
 def _line_join(value: Any, fail: Callable[[str, str | None], None]) -> Any:
     if value not in LINE_JOIN_MODES:
-        fail(_("must be cjk or css3, not {value}").format(value=repr(value)),
+        fail(_("must be cjk or css3, not {value}").format(value=quoted(value)),
              _("cjk (the default): a line break next to Chinese disappears; "
                "css3: only one between two Chinese characters does (CSS Text 3)"))
         return "cjk"
@@ -294,7 +294,7 @@ def _page_names(entry: Entry | None, rel: str, problems: list[Problem]) -> tuple
     for (key, name), line in zip(entry.value.items(), entry.key_lines()):
         number = page_number(key)
         if number is None:
-            problems.append(Problem(_("'pages': {key} is not a page number").format(key=repr(key)), rel, line,
+            problems.append(Problem(_("'pages': {key} is not a page number").format(key=quoted(key)), rel, line,
                                     hint=_("page numbers are whole numbers from 1, {example}").format(example=PAGE_NAMES_HINT)))
         elif not isinstance(name, str) or not name.strip():
             problems.append(Problem(_("'pages': page {number} has no name").format(number=number), rel, line, hint=_("e.g. {number}: 高新区").format(number=number)))
@@ -334,7 +334,7 @@ def _zones(entry: Entry | None, rel: str, problems: list[Problem]) -> tuple[Zone
         slug = item.get("slug") or zone_slug(name)
         if not isinstance(slug, str) or not is_valid_slug(slug):
             problems.append(
-                Problem(_("zone '{zone}': slug {slug} is not valid").format(zone=name, slug=repr(slug)), rel, keys.get("slug", line), hint=_("use lower-case letters, digits and hyphens, e.g. guiyang"))
+                Problem(_("zone '{zone}': slug {slug} is not valid").format(zone=name, slug=quoted(slug)), rel, keys.get("slug", line), hint=_("use lower-case letters, digits and hyphens, e.g. guiyang"))
             )
             continue
         for label, key in ((name, "name"), (slug, "slug")):

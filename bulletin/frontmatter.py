@@ -14,7 +14,7 @@ from bulletin.markup import WEB_SCHEMES, url_problem
 from bulletin.model import IssueRef, Meta, PageRef
 from bulletin.slugs import is_valid_slug, zone_place, zone_slug
 from bulletin.yamlmap import Entry, load_mapping
-from bulletin.i18n import _
+from bulletin.i18n import _, quoted
 
 FIELDS = (
     "title", "date", "zone", "reporter", "tags", "slug", "summary", "draft",
@@ -98,7 +98,7 @@ def split(text: str, path: str) -> Split | Problem:
 def parse_date(value: Any, tz: Any) -> tuple[datetime, bool] | str:
     """(aware datetime, whether a time was given), or the reason it is not a date."""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        return _("'date' must be a date, not {value}").format(value=repr(value))
+        return _("'date' must be a date, not {value}").format(value=quoted(value))
     text = str(value).strip()
     match = _DATE.match(text)
     if not match:
@@ -147,7 +147,7 @@ def parse_edition(value: Any) -> IssueRef | str:
 
 def _issue_day(value: Any) -> Date | str:
     if isinstance(value, bool) or not isinstance(value, str):
-        shown = _kind(value) if isinstance(value, (list, dict, bool)) else repr(value)
+        shown = _kind(value) if isinstance(value, (list, dict, bool)) else quoted(value)
         return _("the edition's date must be a day such as 2021-03-31, not {value}").format(value=shown)
     text = value.strip()
     match = _DAY.match(text)
@@ -168,7 +168,7 @@ def _issue_number(value: Any) -> int | str:
     elif match:
         number = int(match.group(1))
     else:
-        return _("the issue number must be a whole number such as 1234 or 第1234期, not {value}").format(value=repr(value))
+        return _("the issue number must be a whole number such as 1234 or 第1234期, not {value}").format(value=quoted(value))
     if number < 1:
         return _("the issue number must be 1 or more, not {number}").format(number=number)
     return number
@@ -192,7 +192,7 @@ def parse_page(value: Any) -> PageRef | str:
         value = value["number"]
     number = page_number(value)
     if number is None:
-        return _("the page number must be a whole number from 1, such as 6 or 第6版, not {value}").format(value=repr(value))
+        return _("the page number must be a whole number from 1, such as 6 or 第6版, not {value}").format(value=quoted(value))
     return PageRef(number, name)
 
 
@@ -201,7 +201,7 @@ def parse_position(value: Any) -> int | str:
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        return _("'position' must be a whole number from 1, not {value}").format(value=repr(value))
+        return _("'position' must be a whole number from 1, not {value}").format(value=quoted(value))
     return value
 
 
@@ -327,7 +327,7 @@ def parse_meta(split_: Split, path: str, config: SiteConfig, zones: ZoneIndex) -
     draft = False
     if draft_entry is not None:
         if not isinstance(draft_entry.value, bool):
-            fail(draft_entry, _("'draft' must be true or false, not {value}").format(value=repr(draft_entry.value)))
+            fail(draft_entry, _("'draft' must be true or false, not {value}").format(value=quoted(draft_entry.value)))
         else:
             draft = draft_entry.value
     optional = {k: _text(get(k), k, fail) or None for k in ("summary", "image", "image_caption", "image_credit")}

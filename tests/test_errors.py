@@ -1,9 +1,12 @@
 """Broken sites: every problem reported at once, as exact `path:line: message` text, and nothing
-written. Each folder of tests/fixtures/broken is a site; its expected.txt is what bulletin prints.
+written. Each folder of tests/fixtures/broken is a site; its expected.txt is what bulletin prints
+in English, expected.zh.txt what it prints in Chinese. Regenerate them on purpose with
+`UPDATE_EXPECTED=1 python -m pytest tests/test_errors.py` and review the difference.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,11 +17,12 @@ from bulletin.cli import main
 from tests.conftest import FIXTURES, snapshot
 
 BROKEN = sorted(p for p in (FIXTURES / "broken").iterdir() if p.is_dir())
+EXPECTED = {"en": "expected.txt", "zh": "expected.zh.txt"}
 
 
-
+@pytest.mark.parametrize("lang", EXPECTED)
 @pytest.mark.parametrize("site", BROKEN, ids=[p.name for p in BROKEN])
-def test_broken_site_reports_exact_errors_and_writes_nothing(site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_broken_site_reports_exact_errors_and_writes_nothing(site: Path, lang: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     output = tmp_path / "build"
     output.mkdir()
     (output / "index.html").write_text("the previous build")
@@ -26,11 +30,13 @@ def test_broken_site_reports_exact_errors_and_writes_nothing(site: Path, tmp_pat
     (output / "old" / "page.html").write_text("an older page")
     before = snapshot(output)
 
-    code = main(["build", str(site), "-o", str(output)])
+    code = main(["--lang", lang, "build", str(site), "-o", str(output)])
 
     captured = capsys.readouterr()
     assert code == 1
-    assert captured.err == (site / "expected.txt").read_text(encoding="utf-8")
+    if os.environ.get("UPDATE_EXPECTED"):
+        (site / EXPECTED[lang]).write_text(captured.err, encoding="utf-8")
+    assert captured.err == (site / EXPECTED[lang]).read_text(encoding="utf-8")
     assert captured.out == ""
     assert snapshot(output) == before, "a failed build changed the output folder"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["build"], "a failed build left files beside the output"
