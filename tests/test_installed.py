@@ -77,6 +77,7 @@ def test_the_wheel_holds_the_theme_and_the_type_marker(wheel: Path) -> None:
     missing = [name for name in theme if f"bulletin/themes/{name}" not in names]
     assert not missing
     assert "bulletin/py.typed" in names
+    assert "bulletin/locale/zh_CN/LC_MESSAGES/bulletin.mo" in names, "the Chinese messages travel in the wheel"
     assert wheel.name.startswith(f"bulletin-{_version()}-")
     assert not any(name.startswith(("tests/", "content/", "bench/")) for name in names)
 
@@ -103,6 +104,15 @@ def test_an_installed_bulletin_initialises_checks_builds_and_serves_far_from_the
     check = _run(installed, site, "check", "--drafts", "--format", "json", env=env)  # `new` writes a draft
     assert check.returncode == 0, check.stdout + check.stderr
     assert json.loads(check.stdout)["reports"] == 2
+
+    # Messages in Chinese from the installed catalogue, for a report with a mistake in it.
+    broken = site / "content" / "2021" / "broken.md"
+    broken.write_text("---\ntitle: 标题\ndate: 2021-03-21\nzone: 贵阳高薪区\n---\n\n正文。\n", encoding="utf-8")
+    chinese = _run(installed, site, "--lang", "zh", "check", env=env)
+    assert chinese.returncode == 1
+    assert chinese.stderr == ("content/2021/broken.md:4: 未知的高新区“贵阳高薪区”\n  提示：是否是“贵阳高新区”？\n"
+                              "bulletin：1个错误，0个警告\n")
+    broken.unlink()
 
     build = _run(installed, site, "build", env=env)
     assert build.returncode == 0, build.stderr
