@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from bulletin.errors import Problem
+from bulletin.errors import Problem, shown
 
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -91,7 +91,7 @@ def load_mapping(
             if key in entries:
                 problems.append(
                     Problem(
-                        f"duplicate key '{key}' (first given on line {entries[key].line})",
+                        f"duplicate key {shown(key)} (first given on line {entries[key].line})",
                         path,
                         line,
                         hint="keep one of them",
