@@ -65,6 +65,10 @@ def load_mapping(
     Duplicate keys are problems (the first value is kept so later checks still run).
     """
     offset = first_line - 1
+    if "&" in text or "*" in text:  # the only characters that start an anchor or an alias
+        refused = _anchor(text, path, offset, what)
+        if refused is not None:
+            return None, [refused]
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -98,7 +102,13 @@ def load_mapping(
                     )
                 )
                 continue
-            entries[key] = Entry(loader.construct_object(value_node, deep=True), line, value_node, offset)
+            try:
+                value = loader.construct_object(value_node, deep=True)
+            except ValueError:  # a number longer than Python converts (4,300 digits)
+                problems.append(Problem(f"{shown(key)} has a number too long to read", path, value_node.start_mark.line + 1 + offset,
+                                        hint="write the value with fewer digits, or in quotes if it is a text"))
+                continue
+            entries[key] = Entry(value, line, value_node, offset)
         return entries, problems
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -118,3 +128,23 @@ def load_mapping(
         return None, [Problem(f"invalid YAML in {what}: {exc}", path, first_line)]
     finally:
         loader.dispose()
+
+
+def _anchor(text: str, path: str, offset: int, what: str) -> Problem | None:
+    """A problem for the first YAML anchor (&name) or alias (*name) in `text`, if any.
+
+    They are refused rather than expanded: a few lines of aliases to aliases stand for a
+    value of billions of items, which would exhaust the memory of whatever reads it."""
+    loader = _BaseLoader(text)
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+                kind = "an alias (*name)" if isinstance(event, yaml.AliasEvent) else "an anchor (&name)"
+                return Problem(f"YAML anchors and aliases are not allowed in {what}: this line has {kind}", path,
+                               event.start_mark.line + 1 + offset, hint="write each value out in full")
+    except yaml.YAMLError:
+        return None  # invalid YAML: the loader below says where
+    finally:
+        loader.dispose()
+    return None

@@ -1,0 +1,116 @@
+"""Hostile inputs cost no more than their size: many tags or reporters, huge tables, YAML
+aliases, long values in messages. A limit that is hit is an error naming the file and line.
+
+Each build runs as its own process, with a time limit and a memory limit, so an input that
+would take minutes or gigabytes fails the test instead of the machine."""
+
+from __future__ import annotations
+
+import resource
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import GOLDEN_SITE
+
+MEMORY = 2 << 30  # bytes of address space for each bulletin process
+REPORT = "content/2021/hostile.md"
+
+
+def _limit() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
+
+
+def _run(*args: str | Path, seconds: float = 60) -> subprocess.CompletedProcess[str]:
+    """`bulletin ARGS` in a process of its own; a run over the time limit fails the test."""
+    try:
+        return subprocess.run([sys.executable, "-m", "bulletin", *map(str, args)], capture_output=True, text=True,
+                              timeout=seconds, preexec_fn=_limit)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"bulletin {' '.join(map(str, args))} took more than {seconds} s")
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    target = tmp_path / "site"
+    shutil.copytree(GOLDEN_SITE, target)
+    return target
+
+
+def _report(site: Path, front: str, body: str = "正文。\n") -> None:
+    (site / REPORT).write_text(f"---\ntitle: 恶意的报道\ndate: 2021-03-05\nzone: qingdao\n{front}---\n\n{body}", encoding="utf-8")
+
+
+# A billion laughs: ten lines whose last value stands for 9^10 (3.4 billion) strings.
+LAUGHS = 'a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n' + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [" + ", ".join(["*" + chr(97 + i)] * 9) + "]\n" for i in range(9))
+
+
+def test_a_billion_laughs_in_front_matter_is_refused_with_file_and_line(site: Path) -> None:
+    # The date's error message showed the value: its repr never ended.
+    (site / REPORT).write_text("---\ntitle: 恶意的报道\nzone: qingdao\n" + LAUGHS.replace("\nj:", "\ndate:") + "---\n\n正文。\n",
+                               encoding="utf-8")
+    for command in ("check", "build"):
+        result = _run(command, site)
+        assert result.returncode == 1, result.stderr
+        assert f"{REPORT}:4: YAML anchors and aliases are not allowed in front-matter: this line has an anchor (&name)" in result.stderr
+        assert "hint: write each value out in full" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_billion_laughs_in_the_config_is_refused_with_file_and_line(site: Path) -> None:
+    config = site / "bulletin.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("per_page: 2\n", "") + LAUGHS.replace("\nj:", "\nper_page:"),
+                      encoding="utf-8")
+    lines = config.read_text(encoding="utf-8").splitlines()
+    first = next(n for n, line in enumerate(lines, 1) if line.startswith("a: &a"))
+    result = _run("build", site)
+    assert result.returncode == 1, result.stderr
+    assert f"bulletin.yaml:{first}: YAML anchors and aliases are not allowed in bulletin.yaml" in result.stderr
+
+
+def test_an_alias_alone_is_refused(site: Path) -> None:
+    _report(site, "tags: [*x]\n")
+    result = _run("check", site)
+    assert f"{REPORT}:5: YAML anchors and aliases are not allowed in front-matter: this line has an alias (*name)" in result.stderr
+
+
+def test_an_anchor_alone_is_refused(site: Path) -> None:
+    _report(site, "tags: &x [营商环境]\n")
+    result = _run("check", site)
+    assert result.returncode == 1
+    assert f"{REPORT}:5: YAML anchors and aliases are not allowed in front-matter: this line has an anchor (&name)" in result.stderr
+
+
+def test_stars_and_ampersands_in_values_are_still_text(site: Path) -> None:
+    _report(site, "summary: \"A&B 与 *重点* 项目\"\ntags: [R&D]\n")
+    result = _run("build", site)
+    assert result.returncode == 0, result.stderr
+    assert "A&amp;B 与 *重点* 项目" in (site / "build/tags/r-d/index.html").read_text(encoding="utf-8")
+
+
+def test_long_values_are_cut_short_in_messages(site: Path) -> None:
+    long = "2021年" * 20_000
+    _report(site, f"position: 1\npage: 2\nedition: \"{long}\"\n")
+    (site / "content/2021/other.md").write_text(f"---\ntitle: 另一篇\ndate: 2021-03-05\nzone: \"{long}\"\n---\n\n正文。\n",
+                                                encoding="utf-8")
+    result = _run("check", site)
+    assert result.returncode == 1
+    assert len(result.stderr) < 2000, result.stderr[:3000]
+    assert f"{REPORT}:7: '2021年2021年" in result.stderr and "content/2021/other.md:4: unknown zone '2021年" in result.stderr
+    assert "…' (100,000 characters)" in result.stderr
+    config = site / "bulletin.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("per_page: 2", f"per_page: \"{long}\""), encoding="utf-8")
+    result = _run("check", site)
+    assert len(result.stderr) < 1000, result.stderr[:3000]
+    assert ("bulletin.yaml:5: 'per_page' must be a whole number from 1 to 1000, not '2021年2021年" in result.stderr
+            and "…' (100,000 characters)" in result.stderr)
+
+
+def test_a_number_too_long_to_read_is_an_error_with_its_line(site: Path) -> None:
+    _report(site, "position: " + "1" * 5000 + "\n")
+    result = _run("check", site)
+    assert result.returncode == 1
+    assert f"{REPORT}:5: 'position' has a number too long to read" in result.stderr, result.stderr[:500]
