@@ -219,8 +219,8 @@ def parse_meta(split_: Split, path: str, config: SiteConfig, zones: ZoneIndex) -
         zone = zones.find(name)
         if zone is None:
             fail(zone_entry, f"unknown zone {shown(name)}", zones.hint(name))
-    reporters = _names(get("reporter"), "reporter", fail)
-    tags = _tags(get("tags"), fail)
+    reporters = _at_most(get("reporter"), _names(get("reporter"), "reporter", fail), "reporters", fail)
+    tags = _at_most(get("tags"), _tags(get("tags"), fail), "tags", fail)
     slug = _text(get("slug"), "slug", fail)
     if slug and not is_valid_slug(slug):
         fail(entries["slug"], f"slug {shown(slug)} may only hold lower-case letters, digits and single hyphens",
@@ -314,6 +314,19 @@ def _names(entry: Entry | None, key: str, fail: Callable[..., None]) -> tuple[st
     if any(not n for n in names):
         fail(entry, f"'{key}' has an empty name")
     return tuple(dict.fromkeys(n for n in names if n))
+
+
+# Every tag of a report has a page and feeds that show the report with all its tags: a report's
+# output grows with the square of its tags, and so would a build's time and memory.
+MAX_NAMES = 50  # tags, and reporters, of one report
+
+
+def _at_most(entry: Entry | None, names: tuple[str, ...], what: str, fail: Callable[..., None]) -> tuple[str, ...]:
+    if entry is not None and len(names) > MAX_NAMES:
+        fail(entry, f"a report may have at most {MAX_NAMES} {what}; this one has {len(names):,}",
+             "keep the ones that say most about the report" if what == "tags" else "name the reporters who wrote it")
+        return ()
+    return names
 
 
 def _tags(entry: Entry | None, fail: Callable[..., None]) -> tuple[str, ...]:

@@ -114,3 +114,37 @@ def test_a_number_too_long_to_read_is_an_error_with_its_line(site: Path) -> None
     result = _run("check", site)
     assert result.returncode == 1
     assert f"{REPORT}:5: 'position' has a number too long to read" in result.stderr, result.stderr[:500]
+
+
+def _names(count: int, word: str) -> str:
+    return "[" + ", ".join(f"{word}{n}" for n in range(count)) + "]"
+
+
+def test_a_report_with_2000_tags_is_an_error_not_minutes_of_building(site: Path) -> None:
+    # Each tag has a page and two feeds showing the report with every tag: the output grew
+    # with the square of the tags (1,000 tags: 154 MB, and over two minutes in feedgen).
+    _report(site, f"tags: {_names(2000, '标签')}\n")
+    result = _run("build", site)
+    assert result.returncode == 1
+    assert f"{REPORT}:5: a report may have at most 50 tags; this one has 2,000" in result.stderr
+    assert not (site / "build").exists()
+
+
+def test_a_report_with_1000_reporters_is_an_error(site: Path) -> None:
+    _report(site, f"reporter: {_names(1000, '记者')}\n")
+    result = _run("check", site)
+    assert result.returncode == 1
+    assert f"{REPORT}:5: a report may have at most 50 reporters; this one has 1,000" in result.stderr
+
+
+def test_a_report_with_50_tags_and_50_reporters_builds_with_all_of_them_in_its_feeds(site: Path) -> None:
+    import feedparser
+
+    _report(site, f"tags: {_names(50, '标签')}\nreporter: {_names(50, '记者')}\n")
+    result = _run("build", site)
+    assert result.returncode == 0, result.stderr
+    for feed in ("build/tags/biao-qian-7/feed.xml", "build/tags/biao-qian-7/atom.xml"):
+        entry = feedparser.parse((site / feed).read_bytes()).entries[0]
+        assert [t.term for t in entry.tags] == [f"标签{n}" for n in range(50)]
+    atom = feedparser.parse((site / "build/tags/biao-qian-7/atom.xml").read_bytes()).entries[0]
+    assert [a.name for a in atom.authors] == [f"记者{n}" for n in range(50)]
