@@ -88,12 +88,25 @@ def outside_site(config: SiteConfig, path: str | Path, problems: list[Problem] |
     return True
 
 
+# Rendering takes up to about 750 bytes of memory per byte of densely marked-up text (a table
+# of one-letter cells, a list of one-letter items): a report is limited to what renders in a
+# few seconds and a few hundred MB. About 170,000 Chinese characters.
+MAX_REPORT_BYTES = 512 * 1024
+
+
 def read_text(path: Path, rel: str) -> str | Problem:
     """The file as text with Unix line ends, or the problem that stops reading it."""
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_REPORT_BYTES + 1)  # no more, whatever the file is
+            size = os.fstat(handle.fileno()).st_size
     except OSError as exc:
         return Problem(f"cannot read the file: {exc.strerror or exc}", rel)
+    if len(data) > MAX_REPORT_BYTES:
+        line = data.count(b"\n", 0, MAX_REPORT_BYTES) + 1
+        return Problem(f"the report is longer than {MAX_REPORT_BYTES // 1024} KB ({max(size, len(data)) / 1024:,.0f} KB): "
+                       "the limit is passed on this line", rel, line,
+                       hint="split it into several reports, or put long tables and documents in a file beside it and link to that")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
