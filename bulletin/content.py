@@ -88,10 +88,8 @@ def outside_site(config: SiteConfig, path: str | Path, problems: list[Problem] |
     return True
 
 
-# Rendering takes up to about 750 bytes of memory per byte of densely marked-up text (a table
-# of one-letter cells, a list of one-letter items): a report is limited to what renders in a
-# few seconds and a few hundred MB. About 170,000 Chinese characters.
-MAX_REPORT_BYTES = 512 * 1024
+# A report's text is read whole; what its markup costs to render is bounded by markdown.MAX_TOKENS.
+MAX_REPORT_BYTES = 16 * 1024 * 1024
 
 
 def read_text(path: Path, rel: str) -> str | Problem:
@@ -104,7 +102,7 @@ def read_text(path: Path, rel: str) -> str | Problem:
         return Problem(f"cannot read the file: {exc.strerror or exc}", rel)
     if len(data) > MAX_REPORT_BYTES:
         line = data.count(b"\n", 0, MAX_REPORT_BYTES) + 1
-        return Problem(f"the report is longer than {MAX_REPORT_BYTES // 1024} KB ({max(size, len(data)) / 1024:,.0f} KB): "
+        return Problem(f"the report is longer than {MAX_REPORT_BYTES >> 20} MB ({max(size, len(data)) / (1 << 20):,.1f} MB): "
                        "the limit is passed on this line", rel, line,
                        hint="split it into several reports, or put long tables and documents in a file beside it and link to that")
     try:
@@ -142,8 +140,13 @@ def parse_file(rel: str, config: SiteConfig, zones: ZoneIndex) -> tuple[tuple[Me
         return None, problems
     if not parts.body.strip():
         return None, [Problem("the report has no body text", rel, parts.body_line - 1, hint="write the report below the closing '---'")]
-    body = markdown.render(parts.body, parts.body_line, config.summary_length, config.trusted_html, rel,
-                           nested=meta.edition is not None)
+    try:
+        body = markdown.render(parts.body, parts.body_line, config.summary_length, config.trusted_html, rel,
+                               nested=meta.edition is not None)
+    except markdown.TooMuchMarkup as exc:
+        return None, [Problem(f"the report has more markup than bulletin renders in one report: over {markdown.MAX_TOKENS:,} "
+                              "table cells, list items, links, marks and paragraphs by this line", rel, parts.body_line + exc.line,
+                              hint="split it into several reports, or put long tables in a file beside it and link to that")]
     return (meta, body), problems
 
 
