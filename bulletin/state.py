@@ -34,7 +34,7 @@ import secrets
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, BinaryIO, Iterator
 
 CACHE_DIR = ".bulletin-cache"
 FORMAT = 11  # of the files below: bumped whenever what they hold changes shape
@@ -81,8 +81,12 @@ class Signer:
     def __init__(self, key: bytes):
         self._key = key
 
+    def mac(self, name: str) -> Any:
+        """A signature under way, for the file `name`: give it the bytes with .update()."""
+        return hmac.new(self._key, name.encode() + b"\0", "sha256")
+
     def tag(self, name: str, *parts: bytes | memoryview) -> bytes:
-        mac = hmac.new(self._key, name.encode() + b"\0", "sha256")
+        mac = self.mac(name)
         for part in parts:
             mac.update(part)
         return mac.digest()
@@ -91,17 +95,25 @@ class Signer:
         """`payload` with its signature in front, as the file `name` holds it."""
         return self.MAGIC + self.tag(name, payload) + payload
 
+    def check(self, head: bytes, mac: Any) -> str | None:
+        """Why a file that starts with `head` (its first len(MAGIC) + SIZE bytes) and whose
+        payload gave `mac` cannot be trusted; None when it can."""
+        if not head.startswith(self.MAGIC):
+            return "it is cut short" if head and self.MAGIC.startswith(head) else \
+                "it is not signed (made by an older bulletin, or not by bulletin)"
+        if len(head) < len(self.MAGIC) + self.SIZE:
+            return "it is cut short"
+        if not hmac.compare_digest(head[len(self.MAGIC):], mac.digest()):
+            return "its signature does not match (changed since, or made with another key)"
+        return None
+
     def open(self, name: str, data: bytes) -> memoryview | str:
         """The payload of a sealed file, or why it cannot be trusted."""
         head = len(self.MAGIC) + self.SIZE
-        if not data.startswith(self.MAGIC):
-            return "it is not signed (made by an older bulletin, or not by bulletin)"
-        if len(data) < head:
-            return "it is cut short"
         payload = memoryview(data)[head:]
-        if not hmac.compare_digest(data[len(self.MAGIC):head], self.tag(name, payload)):
-            return "its signature does not match (changed since, or made with another key)"
-        return payload
+        mac = self.mac(name)
+        mac.update(payload)
+        return self.check(data[:head], mac) or payload
 
 
 _signers: dict[str, Signer] = {}
@@ -252,18 +264,31 @@ def walk_stats(top: Path) -> Iterator[tuple[str, os.stat_result]]:
 _MISSING = object()
 
 
-def _read_file(path: Path, limit: int = -1) -> bytes | None:
-    """The bytes of `path` (up to `limit`), if it is a file: not a link (to /dev/zero, say), not
-    a pipe that would never end."""
+def _open_file(path: Path) -> BinaryIO | None:
+    """`path` open for reading, if it is a file: not a link (to /dev/zero, say), not a pipe that
+    would never end."""
     try:
         handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError:
         return None
-    with open(handle, "rb") as file:
+    file = open(handle, "rb")
+    try:
+        if stat.S_ISREG(os.fstat(handle).st_mode):
+            return file
+        _note(f"not using {path.name} from the build cache: it is not a file")
+    except OSError:
+        pass
+    file.close()
+    return None
+
+
+def _read_file(path: Path, limit: int = -1) -> bytes | None:
+    """The bytes of `path` (up to `limit`), if it is a file (see _open_file)."""
+    file = _open_file(path)
+    if file is None:
+        return None
+    with file:
         try:
-            if not stat.S_ISREG(os.fstat(handle).st_mode):
-                _note(f"not using {path.name} from the build cache: it is not a file")
-                return None
             return file.read(limit)
         except OSError:
             return None
@@ -291,19 +316,51 @@ def write_signed(path: Path, signer: Signer, payload: bytes) -> None:
 
 def _read(path: Path, signer: Signer) -> Any:
     """A signed pickle's object, or _MISSING when it cannot be read (absent, damaged, older,
-    not signed with this key). Nothing is unpickled before its signature is checked."""
-    payload = read_signed(path, signer)
-    if payload is None:
+    not signed with this key). Nothing is unpickled before its signature is checked: the
+    file is read once to check it, then unpickled from the same open file, a piece at a time
+    (a state of 10,000 reports is 34 MB)."""
+    file = _open_file(path)
+    if file is None:
         return _MISSING
-    try:
-        return pickle.loads(payload)
-    except _READ_ERRORS:
-        return _MISSING
+    with file:
+        try:
+            head = file.read(len(Signer.MAGIC) + Signer.SIZE)
+            mac, chunk = signer.mac(path.name), bytearray(1 << 20)
+            view = memoryview(chunk)
+            while size := file.readinto(chunk):
+                mac.update(view[:size])
+            reason = signer.check(head, mac)
+            if reason is not None:
+                _note(f"not using {path.name} from the build cache: {reason}")
+                return _MISSING
+            file.seek(len(head))
+            return pickle.load(file)
+        except _READ_ERRORS:
+            return _MISSING
+
+
+class _Signing:
+    """A file being written whose bytes also go into a signature."""
+
+    def __init__(self, file: BinaryIO, mac: Any):
+        self.file, self.mac = file, mac
+
+    def write(self, data: Any) -> int:
+        self.mac.update(data)
+        return self.file.write(data)
 
 
 def _write(path: Path, signer: Signer, data: Any) -> None:
-    """Pickle `data` into `path`, signed, whole or not at all (raises OSError)."""
-    write_signed(path, signer, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+    """Pickle `data` into `path`, signed, whole or not at all (raises OSError); a piece at a
+    time, as it is signed."""
+    partial = path.with_suffix(".part")
+    mac = signer.mac(path.name)
+    with open(partial, "wb") as file:
+        file.write(Signer.MAGIC + bytes(Signer.SIZE))
+        pickle.dump(data, _Signing(file, mac), protocol=pickle.HIGHEST_PROTOCOL)
+        file.seek(len(Signer.MAGIC))
+        file.write(mac.digest())
+    partial.replace(path)  # a link in its place is replaced, not written through
 
 
 def seal_file(path: Path, signer: Signer, data: bytes) -> None:
