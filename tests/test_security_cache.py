@@ -103,12 +103,12 @@ def test_a_committed_cache_runs_nothing_on_build_or_check(site: Path, tmp_path: 
     marker = tmp_path / "ran"
     _commit_hostile_cache(site, marker)
     expected = _cold(site, tmp_path, env)
+    assert _bulletin(env, "check", site).returncode == 0
     result = _bulletin(env, "build", "-v", site)
     assert result.returncode == 0, result.stderr
     assert not marker.exists(), "a pickle or compiled template from the site's cache was run"
     assert f"not using {_store(site).inputs_path.name} from the build cache: it is not signed" in result.stderr
     assert snapshot(site / "build") == expected
-    assert _bulletin(env, "check", site).returncode == 0
     _edit(site)  # a rebuild reads the cache it wrote itself
     assert _bulletin(env, "build", site).returncode == 0
     assert not marker.exists()
@@ -209,6 +209,13 @@ def test_the_key_is_made_once_outside_the_site_for_this_user_only(site: Path, tm
     key.chmod(0o644)  # readable by others: anyone could sign a cache with it
     assert "nothing changed" not in _bulletin(env, "build", "-v", site).stdout
     assert key.read_bytes() != made and oct(key.stat().st_mode & 0o777) == oct(0o600)
+    known = tmp_path / "known-key"  # a link to a key someone else knows
+    known.write_bytes(key.read_bytes())
+    known.chmod(0o600)
+    key.unlink()
+    key.symlink_to(known)
+    assert "nothing changed" not in _bulletin(env, "build", "-v", site).stdout
+    assert not key.is_symlink() and key.read_bytes() != known.read_bytes()
 
 
 def test_a_key_inside_the_site_is_not_trusted(site: Path, tmp_path: Path, env: dict[str, str]) -> None:
@@ -277,21 +284,27 @@ def test_a_cached_image_with_other_bytes_is_made_again(site: Path, tmp_path: Pat
     assert output == _cold(site, tmp_path, env)
 
 
-def test_links_in_the_cache_folder_do_not_lead_bulletin_outside_the_site(site: Path, tmp_path: Path,
-                                                                        env: dict[str, str]) -> None:
+@pytest.mark.parametrize("where", ["in the cache folder", "the cache folder itself"])
+def test_links_in_the_cache_folder_do_not_lead_bulletin_outside_the_site(site: Path, tmp_path: Path, env: dict[str, str],
+                                                                        where: str) -> None:
     precious = tmp_path / "documents"
     precious.mkdir()
     (precious / "thesis.txt").write_text("years of work")
     outside = tmp_path / "bashrc"
     outside.write_text("export PATH\n")
     store = _store(site)
-    store.folder.mkdir()
-    store.bodies.symlink_to(precious)  # a full build deletes the files of bodies it no longer uses
-    store.manifest_path.symlink_to(outside)  # written after every build
-    (site / ".bulletin-cache/images").symlink_to(precious)
+    if where == "the cache folder itself":
+        store.folder.symlink_to(precious)
+    else:
+        store.folder.mkdir()
+        store.bodies.symlink_to(precious)  # a full build deletes the files of bodies it no longer uses
+        store.manifest_path.symlink_to(outside)  # written after every build
+        store.journal_path.symlink_to(outside)  # written after a rebuild that patches
+        (site / ".bulletin-cache/images").symlink_to(precious)
     assert _bulletin(env, "build", "-q", site).returncode == 0
     _edit(site)
     assert _bulletin(env, "build", "-q", site).returncode == 0
     assert sorted(p.name for p in precious.iterdir()) == ["thesis.txt"] and (precious / "thesis.txt").read_text() == "years of work"
     assert outside.read_text() == "export PATH\n"
+    assert not store.folder.is_symlink()
     assert snapshot(site / "build") == _cold(site, tmp_path, env)
