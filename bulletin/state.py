@@ -32,6 +32,7 @@ import os
 import pickle
 import secrets
 import stat
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator
@@ -145,7 +146,7 @@ def signer(root: Path) -> Signer:
 def _key(path: Path) -> bytes | None:
     """The key in `path`, made first if there is none (or one that others could read or change)."""
     try:
-        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
         return _new_key(path, replace=False)
     except OSError:
@@ -294,6 +295,12 @@ def _read_file(path: Path, limit: int = -1) -> bytes | None:
             return None
 
 
+def _partial(path: Path) -> Path:
+    """Where `path` is written before it takes its name: one of its own for each writer (page
+    workers may write the same compiled template at once)."""
+    return path.with_name(f"{path.name}.{secrets.token_hex(4)}.part")
+
+
 def read_signed(path: Path, signer: Signer) -> memoryview | None:
     """What the signed file `path` holds, if it is there and its signature holds."""
     data = _read_file(path)
@@ -308,10 +315,23 @@ def read_signed(path: Path, signer: Signer) -> memoryview | None:
 
 def write_signed(path: Path, signer: Signer, payload: bytes) -> None:
     """Sign `payload` into `path`, whole or not at all (raises OSError)."""
-    partial = path.with_suffix(".part")
-    with open(partial, "wb") as handle:
+    with _replacing(path) as handle:
         handle.write(signer.seal(path.name, payload))
-    partial.replace(path)  # a link in its place is replaced, not written through
+
+
+@contextmanager
+def _replacing(path: Path) -> Iterator[BinaryIO]:
+    """A new file that takes the name `path` once it is written whole (a link in its place is
+    replaced, not written through); nothing is left if writing it fails."""
+    partial = _partial(path)
+    try:
+        with open(partial, "wb") as handle:
+            yield handle
+        partial.replace(path)
+    except BaseException:
+        if os.path.lexists(partial):
+            os.unlink(partial)
+        raise
 
 
 def _read(path: Path, signer: Signer) -> Any:
@@ -353,14 +373,12 @@ class _Signing:
 def _write(path: Path, signer: Signer, data: Any) -> None:
     """Pickle `data` into `path`, signed, whole or not at all (raises OSError); a piece at a
     time, as it is signed."""
-    partial = path.with_suffix(".part")
     mac = signer.mac(path.name)
-    with open(partial, "wb") as file:
+    with _replacing(path) as file:
         file.write(Signer.MAGIC + bytes(Signer.SIZE))
         pickle.dump(data, _Signing(file, mac), protocol=pickle.HIGHEST_PROTOCOL)
         file.seek(len(Signer.MAGIC))
         file.write(mac.digest())
-    partial.replace(path)  # a link in its place is replaced, not written through
 
 
 def seal_file(path: Path, signer: Signer, data: bytes) -> None:
