@@ -224,7 +224,7 @@ def parser(setext: bool = True, quick_paragraphs: bool = True) -> MarkdownIt:
 # Every token of a report is kept until its HTML is made, a few hundred bytes each, and densely
 # marked-up text makes one for every byte or two (a 7 MB table of short cells made 5.2 GB). A
 # report may make at most this many: 10 MB of prose makes about 25,000.
-MAX_TOKENS = 500_000
+MAX_TOKENS = 250_000
 
 
 class TooMuchMarkup(Exception):
@@ -256,9 +256,10 @@ class _Counted(list):  # type: ignore[type-arg]
 
 def parse(md: MarkdownIt, text: str, env: dict) -> list[Token]:  # type: ignore[type-arg]
     """`md.parse(text, env)`, but TooMuchMarkup is raised rather than more than MAX_TOKENS
-    tokens made. A text too short to make that many (no character makes more than four) is
-    parsed as it is."""
-    if len(text) * 4 <= MAX_TOKENS:
+    tokens made. A text too short to make that many is parsed as it is: without tables, no
+    character makes more than four tokens (a table's short rows are filled up with empty
+    cells, up to 65,536 of them: a table is always counted)."""
+    if len(text) * 4 <= MAX_TOKENS and "|" not in text:
         return md.parse(text, env)
     from markdown_it.rules_core import StateCore
     from markdown_it.rules_core import inline as inline_rule
