@@ -204,3 +204,31 @@ def test_short_table_rows_filled_up_with_empty_cells_are_counted(site: Path) -> 
     result = _run("check", site)
     assert result.returncode == 1
     assert "the report has more markup than bulletin renders in one report" in result.stderr, result.stderr[:500]
+
+
+@pytest.mark.parametrize("value", ["[" * 100_000 + "]" * 100_000, "{a: " * 600 + "1" + "}" * 600],
+                         ids=["100,000 brackets", "600 mappings"])
+def test_a_deeply_nested_value_in_front_matter_is_refused_with_its_line(site: Path, value: str) -> None:
+    # 100,000 brackets crashed the YAML loader (a segmentation fault); 600 levels overflowed
+    # Python's stack (an unexpected error).
+    _report(site, f"summary: {value}\n")
+    result = _run("check", site)
+    assert result.returncode == 1, result.stderr[:500]
+    assert f"{REPORT}:5: a value in front-matter is nested more than 20 levels deep" in result.stderr
+
+
+def test_deep_nesting_in_the_config_is_refused_with_its_line(site: Path) -> None:
+    config = site / "bulletin.yaml"
+    nested = "".join(" " * n + f"level{n}:\n" for n in range(1, 40)) + " " * 40 + "end\n"
+    config.write_text(config.read_text(encoding="utf-8") + "extra:\n" + nested, encoding="utf-8")
+    first = config.read_text(encoding="utf-8").splitlines().index("extra:") + 1
+    result = _run("build", site)
+    assert result.returncode == 1
+    assert f"bulletin.yaml:{first + 21}: a value in bulletin.yaml is nested more than 20 levels deep" in result.stderr
+
+
+def test_the_nesting_bulletin_needs_is_allowed(site: Path) -> None:
+    _report(site, "edition: {date: 2021-03-22, number: 101}\npage: {number: 2, name: 园区}\nposition: 3\n"
+                  "tags:\n  - 营商环境\n  - 产业招商\n")
+    result = _run("build", site)
+    assert result.returncode == 0, result.stderr
