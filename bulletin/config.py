@@ -9,7 +9,7 @@ from typing import Any, Callable
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from bulletin.errors import BuildError, Problem, did_you_mean
+from bulletin.errors import BuildError, Problem, did_you_mean, shown
 from bulletin.slugs import MAX_LENGTH, is_valid_slug, zone_slug
 from bulletin.yamlmap import Entry, load_mapping
 
@@ -108,7 +108,7 @@ def _text(required: bool = False) -> Callable[[Any, Callable[[str, str | None], 
 def _integer(low: int, high: int) -> Callable[[Any, Callable[[str, str | None], None]], Any]:
     def check(value: Any, fail: Callable[[str, str | None], None]) -> Any:
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            fail(f"must be a whole number from {low} to {high}, not {value!r}", None)
+            fail(f"must be a whole number from {low} to {high}, not {shown(value)}", None)
             return low
         return value
 
@@ -117,7 +117,7 @@ def _integer(low: int, high: int) -> Callable[[Any, Callable[[str, str | None], 
 
 def _boolean(value: Any, fail: Callable[[str, str | None], None]) -> Any:
     if not isinstance(value, bool):
-        fail(f"must be true or false, not {value!r}", None)
+        fail(f"must be true or false, not {shown(value)}", None)
         return False
     return value
 
@@ -139,7 +139,7 @@ def _base_url(value: Any, fail: Callable[[str, str | None], None]) -> Any:
         return "http://localhost/"
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
-        fail(f"must be an absolute http(s) URL, not {value!r}", "e.g. base_url: https://example.org/bulletin/")
+        fail(f"must be an absolute http(s) URL, not {shown(value)}", "e.g. base_url: https://example.org/bulletin/")
         return "http://localhost/"
     if parts.username is not None or parts.password is not None:
         fail("must not contain a user name or password: it would be published on every page",
@@ -150,7 +150,7 @@ def _base_url(value: Any, fail: Callable[[str, str | None], None]) -> Any:
 
 def _language(value: Any, fail: Callable[[str, str | None], None]) -> Any:
     if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", value):
-        fail(f"must be a language tag such as zh-CN, not {value!r}", None)
+        fail(f"must be a language tag such as zh-CN, not {shown(value)}", None)
         return "zh-CN"
     return value
 
@@ -160,13 +160,13 @@ def _timezone(value: Any, fail: Callable[[str, str | None], None]) -> Any:
         ZoneInfo(str(value))
         return str(value)
     except (ZoneInfoNotFoundError, ValueError):
-        fail(f"is not a known time zone: {value!r}", did_you_mean(str(value), available_timezones()) or "e.g. Asia/Shanghai")
+        fail(f"is not a known time zone: {shown(value)}", did_you_mean(str(value), available_timezones()) or "e.g. Asia/Shanghai")
         return "Asia/Shanghai"
 
 
 def _theme(value: Any, fail: Callable[[str, str | None], None]) -> Any:
     if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9_-]+", value):
-        fail(f"must be the name of a folder in themes/, not {value!r}", "e.g. theme: default")
+        fail(f"must be the name of a folder in themes/, not {shown(value)}", "e.g. theme: default")
         return "default"
     return value
 
@@ -241,7 +241,7 @@ def load_config(root: Path) -> SiteConfig:
     for key, entry in entries.items():
         if key not in _FIELDS:
             problems.append(
-                Problem(f"unknown key '{key}'", rel, entry.line, hint=did_you_mean(key, _FIELDS) or f"known keys: {', '.join(_FIELDS)}")
+                Problem(f"unknown key {shown(key)}", rel, entry.line, hint=did_you_mean(key, _FIELDS) or f"known keys: {', '.join(_FIELDS)}")
             )
             continue
         check, _ = _FIELDS[key]
@@ -268,7 +268,7 @@ def load_config(root: Path) -> SiteConfig:
                                       f"(looked in {BUILTIN_THEMES.as_posix()})",
                                       hint="install bulletin again (e.g. pip install --force-reinstall bulletin), "
                                            f"or give the site a theme of its own in themes/{config.theme}/")])
-        raise BuildError([Problem(f"theme '{config.theme}' not found in themes/", rel, entries["theme"].line, hint="themes live in themes/NAME/ (leave 'theme' out for the built-in default theme)")])
+        raise BuildError([Problem(f"theme {shown(config.theme)} not found in themes/", rel, entries["theme"].line, hint="themes live in themes/NAME/ (leave 'theme' out for the built-in default theme)")])
     return config
 
 
@@ -290,7 +290,7 @@ def _page_names(entry: Entry | None, rel: str, problems: list[Problem]) -> tuple
     for (key, name), line in zip(entry.value.items(), entry.key_lines()):
         number = page_number(key)
         if number is None:
-            problems.append(Problem(f"'pages': {key!r} is not a page number", rel, line,
+            problems.append(Problem(f"'pages': {shown(key)} is not a page number", rel, line,
                                     hint=f"page numbers are whole numbers from 1, {PAGE_NAMES_HINT}"))
         elif not isinstance(name, str) or not name.strip():
             problems.append(Problem(f"'pages': page {number} has no name", rel, line, hint=f"e.g. {number}: 高新区"))
@@ -320,7 +320,7 @@ def _zones(entry: Entry | None, rel: str, problems: list[Problem]) -> tuple[Zone
         for key in item:
             if key not in _ZONE_KEYS:
                 problems.append(
-                    Problem(f"{where}: unknown key '{key}'", rel, keys.get(str(key), line), hint=did_you_mean(str(key), _ZONE_KEYS) or f"zone keys: {', '.join(_ZONE_KEYS)}")
+                    Problem(f"{where}: unknown key {shown(key)}", rel, keys.get(str(key), line), hint=did_you_mean(str(key), _ZONE_KEYS) or f"zone keys: {', '.join(_ZONE_KEYS)}")
                 )
         name = item.get("name")
         if not isinstance(name, str) or not name.strip():
@@ -330,12 +330,12 @@ def _zones(entry: Entry | None, rel: str, problems: list[Problem]) -> tuple[Zone
         slug = item.get("slug") or zone_slug(name)
         if not isinstance(slug, str) or not is_valid_slug(slug):
             problems.append(
-                Problem(f"zone '{name}': slug {slug!r} is not valid", rel, keys.get("slug", line), hint="use lower-case letters, digits and hyphens, e.g. guiyang")
+                Problem(f"zone {shown(name)}: slug {shown(slug)} is not valid", rel, keys.get("slug", line), hint="use lower-case letters, digits and hyphens, e.g. guiyang")
             )
             continue
         for label, key in ((name, "name"), (slug, "slug")):
             if label in seen:
-                problems.append(Problem(f"zone '{name}': {key} '{label}' is already used by zone '{seen[label]}'", rel, line))
+                problems.append(Problem(f"zone {shown(name)}: {key} {shown(label)} is already used by zone {shown(seen[label])}", rel, line))
             seen[label] = name
         extra = {k: str(item.get(k) or "").strip() for k in ("province", "city", "description")}
         zones.append(Zone(name=name, slug=slug, **extra))

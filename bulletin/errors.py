@@ -7,6 +7,7 @@ all of them, so an editor sees every mistake in one run.
 from __future__ import annotations
 
 import difflib
+import reprlib
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
@@ -68,3 +69,28 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     """A hint naming the closest choice, or None when nothing is close."""
     matches = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.5)
     return f"did you mean '{matches[0]}'?" if matches else None
+
+
+SHOWN = 60  # characters of a value that a message quotes
+
+
+class _Short(reprlib.Repr):
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxlevel = 2
+        self.maxlist = self.maxtuple = self.maxdict = self.maxset = 4
+        self.maxstring = self.maxother = SHOWN
+
+
+_short = _Short()
+
+
+def shown(value: object) -> str:
+    """A value from the input as a message quotes it: its repr, cut short when long (with its
+    length), however long or deeply nested the value is."""
+    if isinstance(value, str):
+        if len(value) <= SHOWN:
+            return repr(value)
+        quoted = repr(value[:SHOWN])
+        return f"{quoted[:-1]}…{quoted[-1]} ({len(value):,} characters)"
+    return _short.repr(value)

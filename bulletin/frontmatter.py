@@ -9,7 +9,7 @@ from datetime import date as Date, datetime, timedelta, timezone
 from typing import Any, Callable, Mapping
 
 from bulletin.config import SiteConfig, Zone, page_number
-from bulletin.errors import Problem, did_you_mean
+from bulletin.errors import Problem, did_you_mean, shown
 from bulletin.markup import WEB_SCHEMES, url_problem
 from bulletin.model import IssueRef, Meta, PageRef
 from bulletin.slugs import is_valid_slug, zone_place, zone_slug
@@ -50,7 +50,7 @@ def normalize_name(name: str) -> str:
     return " ".join(_INVISIBLE.sub("", unicodedata.normalize("NFKC", name)).split())
 
 
-def shown(text: str) -> str:
+def visible(text: str) -> str:
     """`text` for a message: each control, invisible or direction-changing character as <U+XXXX>."""
     return re.sub("[\x00-\x1f\x7f\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]",
                   lambda m: f"<U+{ord(m.group()):04X}>", text)
@@ -61,7 +61,7 @@ def bidi_problem(text: str, what: str) -> str | None:
     found = _BIDI.search(text)
     if found is None:
         return None
-    return (f"{what} '{shown(text)}' holds an invisible character that changes the order text is shown in "
+    return (f"{what} '{visible(text)}' holds an invisible character that changes the order text is shown in "
             f"(U+{ord(found.group()):04X})")
 
 
@@ -97,16 +97,16 @@ def split(text: str, path: str) -> Split | Problem:
 def parse_date(value: Any, tz: Any) -> tuple[datetime, bool] | str:
     """(aware datetime, whether a time was given), or the reason it is not a date."""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        return f"'date' must be a date, not {value!r}"
+        return f"'date' must be a date, not {shown(value)}"
     text = str(value).strip()
     match = _DATE.match(text)
     if not match:
-        return f"'{text}' is not a date"
+        return f"{shown(text)} is not a date"
     year, month, day, hour, minute, second, offset = match.groups()
     try:
         naive = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0))
     except ValueError as exc:
-        return f"'{text}' is not a date: {exc}"
+        return f"{shown(text)} is not a date: {exc}"
     if offset is None:
         return naive.replace(tzinfo=tz), hour is not None
     if offset == "Z":
@@ -114,7 +114,7 @@ def parse_date(value: Any, tz: Any) -> tuple[datetime, bool] | str:
     digits = offset[1:].replace(":", "")
     delta = timedelta(hours=int(digits[:2]), minutes=int(digits[2:] or 0))
     if delta > timedelta(hours=14):
-        return f"'{text}' has an impossible UTC offset"
+        return f"{shown(text)} has an impossible UTC offset"
     return naive.replace(tzinfo=timezone(delta if offset[0] == "+" else -delta)), True
 
 
@@ -128,7 +128,7 @@ def parse_edition(value: Any) -> IssueRef | str:
         unknown = [str(k) for k in value if k not in _EDITION_KEYS]
         if unknown:
             close = did_you_mean(unknown[0], _EDITION_KEYS)
-            return f"'edition' has an unknown key '{unknown[0]}'" + (f" ({close})" if close else "")
+            return f"'edition' has an unknown key {shown(unknown[0])}" + (f" ({close})" if close else "")
         if value.get("date") in (None, ""):
             return "'edition' has no 'date'"
         day = _issue_day(value["date"])
@@ -145,18 +145,18 @@ def parse_edition(value: Any) -> IssueRef | str:
 
 def _issue_day(value: Any) -> Date | str:
     if isinstance(value, bool) or not isinstance(value, str):
-        shown = _kind(value) if isinstance(value, (list, dict, bool)) else repr(value)
-        return f"the edition's date must be a day such as 2021-03-31, not {shown}"
+        shown_ = _kind(value) if isinstance(value, (list, dict, bool)) else shown(value)
+        return f"the edition's date must be a day such as 2021-03-31, not {shown_}"
     text = value.strip()
     match = _DAY.match(text)
     if not match:
         if _DATE.match(text):
-            return f"the edition's date '{text}' has a time: an issue is a day"
-        return f"'{text}' is not a date"
+            return f"the edition's date {shown(text)} has a time: an issue is a day"
+        return f"{shown(text)} is not a date"
     try:
         return Date(*map(int, match.groups()))
     except ValueError as exc:
-        return f"'{text}' is not a date: {exc}"
+        return f"{shown(text)} is not a date: {exc}"
 
 
 def _issue_number(value: Any) -> int | str:
@@ -166,7 +166,7 @@ def _issue_number(value: Any) -> int | str:
     elif match:
         number = int(match.group(1))
     else:
-        return f"the issue number must be a whole number such as 1234 or 第1234期, not {value!r}"
+        return f"the issue number must be a whole number such as 1234 or 第1234期, not {shown(value)}"
     if number < 1:
         return f"the issue number must be 1 or more, not {number}"
     return number
@@ -179,7 +179,7 @@ def parse_page(value: Any) -> PageRef | str:
         unknown = [str(k) for k in value if k not in _PAGE_KEYS]
         if unknown:
             close = did_you_mean(unknown[0], _PAGE_KEYS)
-            return f"'page' has an unknown key '{unknown[0]}'" + (f" ({close})" if close else "")
+            return f"'page' has an unknown key {shown(unknown[0])}" + (f" ({close})" if close else "")
         if value.get("number") in (None, ""):
             return "'page' has no 'number'"
         if value.get("name") is not None:
@@ -189,7 +189,7 @@ def parse_page(value: Any) -> PageRef | str:
         value = value["number"]
     number = page_number(value)
     if number is None:
-        return f"the page number must be a whole number from 1, such as 6 or 第6版, not {value!r}"
+        return f"the page number must be a whole number from 1, such as 6 or 第6版, not {shown(value)}"
     return PageRef(number, name)
 
 
@@ -198,7 +198,7 @@ def parse_position(value: Any) -> int | str:
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        return f"'position' must be a whole number from 1, not {value!r}"
+        return f"'position' must be a whole number from 1, not {shown(value)}"
     return value
 
 
@@ -282,7 +282,7 @@ def parse_meta(split_: Split, path: str, config: SiteConfig, zones: ZoneIndex) -
     for key, entry in entries.items():
         if key not in FIELDS:
             problems.append(
-                Problem(f"unknown front-matter key '{key}'", path, entry.line,
+                Problem(f"unknown front-matter key {shown(key)}", path, entry.line,
                         hint=did_you_mean(key, FIELDS) or f"known keys: {', '.join(FIELDS)}")
             )
     for key in REQUIRED:
@@ -312,23 +312,23 @@ def parse_meta(split_: Split, path: str, config: SiteConfig, zones: ZoneIndex) -
             fail(zone_entry, message, BIDI_HINT)
             zone = None
         elif zone is None:
-            fail(zone_entry, f"unknown zone '{shown(name)}'", zones.hint(normalize_name(name)))
-    reporters = _names(get("reporter"), "reporter", fail)
-    tags = _tags(get("tags"), fail)
+            fail(zone_entry, f"unknown zone {shown(name)}", zones.hint(normalize_name(name)))
+    reporters = _at_most(get("reporter"), _names(get("reporter"), "reporter", fail), "reporters", fail)
+    tags = _at_most(get("tags"), _tags(get("tags"), fail), "tags", fail)
     slug = _text(get("slug"), "slug", fail)
     if slug and not is_valid_slug(slug):
-        fail(entries["slug"], f"slug '{slug}' may only hold lower-case letters, digits and single hyphens",
+        fail(entries["slug"], f"slug {shown(slug)} may only hold lower-case letters, digits and single hyphens",
              "e.g. slug: guiyang-shuang-di-yi; leave it out to get the pinyin of the title")
     draft_entry = get("draft")
     draft = False
     if draft_entry is not None:
         if not isinstance(draft_entry.value, bool):
-            fail(draft_entry, f"'draft' must be true or false, not {draft_entry.value!r}")
+            fail(draft_entry, f"'draft' must be true or false, not {shown(draft_entry.value)}")
         else:
             draft = draft_entry.value
     optional = {k: _text(get(k), k, fail) or None for k in ("summary", "image", "image_caption", "image_credit")}
     if optional["image"] and (reason := url_problem(optional["image"], WEB_SCHEMES)):
-        fail(entries["image"], f"'image' cannot be '{shown(optional['image'])}': {reason}",
+        fail(entries["image"], f"'image' cannot be '{visible(optional['image'])}': {reason}",
              "give the path of an image file beside the report (photo.jpg) or an http(s) address")
     edition, page, position = _printed(get("edition"), get("page"), get("position"), fail)
     if problems or zone is None:
@@ -416,7 +416,7 @@ def _names(entry: Entry | None, key: str, fail: Callable[..., None]) -> tuple[st
         if message := bidi_problem(text, "the name"):
             fail(Entry(value, line), f"'{key}': {message}", BIDI_HINT)
         elif not name and text:
-            fail(Entry(value, line), f"'{key}': the name '{shown(text)}' is made only of invisible characters",
+            fail(Entry(value, line), f"'{key}': the name '{visible(text)}' is made only of invisible characters",
                  "delete it, or write the name")
         elif not name:
             empty = True
@@ -425,6 +425,19 @@ def _names(entry: Entry | None, key: str, fail: Callable[..., None]) -> tuple[st
     if empty:
         fail(entry, f"'{key}' has an empty name")
     return tuple(dict.fromkeys(names))
+
+
+# Every tag of a report has a page and feeds that show the report with all its tags: a report's
+# output grows with the square of its tags, and so would a build's time and memory.
+MAX_NAMES = 50  # tags, and reporters, of one report
+
+
+def _at_most(entry: Entry | None, names: tuple[str, ...], what: str, fail: Callable[..., None]) -> tuple[str, ...]:
+    if entry is not None and len(names) > MAX_NAMES:
+        fail(entry, f"a report may have at most {MAX_NAMES} {what}; this one has {len(names):,}",
+             "keep the ones that say most about the report" if what == "tags" else "name the reporters who wrote it")
+        return ()
+    return names
 
 
 def _tags(entry: Entry | None, fail: Callable[..., None]) -> tuple[str, ...]:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING
 
+from bulletin import state
 from bulletin.errors import Problem
 from bulletin.markup import attributes, srcset, url_path
 from bulletin.paths import NotPublishable, site_file
@@ -71,7 +72,7 @@ class Images:
 
     def __init__(self, root: Path, cache: Path):
         self.root = root
-        self.cache = cache
+        self.cache = state.own_folder(cache, root)
         self._done: dict[tuple[str, str], Picture | Problem] = {}
 
     def picture(self, source: str, url: str, report: str, line: int) -> Picture | Problem | None:
@@ -113,13 +114,14 @@ class Images:
             size = (target, max(1, round(height * target / width)))
             for kind, bucket, ext in ((RASTER[suffix], fallback, suffix), ("WEBP", webp, ".webp")):
                 cached = self.cache / f"{digest}-{target}{ext}"
-                if not cached.exists():
-                    self._write(image, size, kind, cached)
+                # Published as it is: only a file this user's bulletin made and signed.
+                if not state.verified_file(cached, state.signer(self.root)):
+                    self._write(image, size, kind, cached, state.signer(self.root))
                 bucket.append(Variant(f"{stem}-{target}w{ext}", target, str(cached)))
         return Picture(url, width, height, tuple(fallback), tuple(webp))
 
     @staticmethod
-    def _write(image: "Image.Image", size: tuple[int, int], kind: str, path: Path) -> None:
+    def _write(image: "Image.Image", size: tuple[int, int], kind: str, path: Path, signer: state.Signer) -> None:
         from PIL import Image
 
         resized = image if image.size == size else image.resize(size, Image.Resampling.LANCZOS)
@@ -133,3 +135,4 @@ class Images:
         partial = path.with_suffix(path.suffix + ".part")
         partial.write_bytes(buffer.getvalue())
         partial.replace(path)  # a cache file is whole or absent
+        state.seal_file(path, signer, buffer.getvalue())
