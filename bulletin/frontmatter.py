@@ -9,7 +9,7 @@ from datetime import date as Date, datetime, timedelta, timezone
 from typing import Any, Callable, Mapping
 
 from bulletin.config import SiteConfig, Zone, page_number
-from bulletin.errors import Problem, did_you_mean, shown
+from bulletin.errors import SHOWN, Problem, did_you_mean, shown
 from bulletin.markup import WEB_SCHEMES, url_problem
 from bulletin.model import IssueRef, Meta, PageRef
 from bulletin.slugs import is_valid_slug, zone_place, zone_slug
@@ -237,6 +237,8 @@ class ZoneIndex:
         listed = ", ".join(self._names[:_LISTED_ZONES])
         if len(self._names) > _LISTED_ZONES:
             listed += f" and {len(self._names) - _LISTED_ZONES} more"
+        if len(key) > SHOWN:  # no zone's name is that long: no entry to copy
+            return f"add the zone to zones: in bulletin.yaml (registered now: {listed})"
         return f"add it to zones: in bulletin.yaml as - {zone_entry(key)} (registered now: {listed})"
 
 

@@ -70,9 +70,12 @@ class Picture:
 class Images:
     """Makes Pictures for local images, caching the resized files in `cache`."""
 
-    def __init__(self, root: Path, cache: Path):
+    def __init__(self, root: Path, cache: Path, write: bool = True):
+        """`write`: False for `check`, which reads and checks every image but writes nothing
+        (no resized file is made; a Picture names the files a build would make)."""
         self.root = root
-        self.cache = state.own_folder(cache, root)
+        self.write = write
+        self.cache = state.own_folder(cache, root) if write else cache
         self._done: dict[tuple[str, str], Picture | Problem] = {}
 
     def picture(self, source: str, url: str, report: str, line: int) -> Picture | Problem | None:
@@ -115,7 +118,7 @@ class Images:
             for kind, bucket, ext in ((RASTER[suffix], fallback, suffix), ("WEBP", webp, ".webp")):
                 cached = self.cache / f"{digest}-{target}{ext}"
                 # Published as it is: only a file this user's bulletin made and signed.
-                if not state.verified_file(cached, state.signer(self.root)):
+                if self.write and not state.verified_file(cached, state.signer(self.root)):
                     self._write(image, size, kind, cached, state.signer(self.root))
                 bucket.append(Variant(f"{stem}-{target}w{ext}", target, str(cached)))
         return Picture(url, width, height, tuple(fallback), tuple(webp))
