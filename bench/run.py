@@ -8,7 +8,7 @@ For each N the corpus is generated once (bench/generate.py; cached in the workdi
 seed), then four builds are timed, each as a whole process
 (`python -m bulletin build SITE -o OUT -q`):
 
-  cold    no output folder and no SITE/.bulletin-cache
+  cold    no output folder, no SITE/.bulletin-cache and no compiled templates
   no-op   the same build again, nothing changed
   edit    after appending a sentence to one report
   add     after adding one new report (the newest of all)
@@ -204,9 +204,12 @@ def working_tree() -> str:
 def bench_bulletin(site: Path, output: Path, count: int, seed: int,
                    src: Path | None = None) -> dict[str, dict[str, Any]]:
     cmd = [sys.executable, "-m", "bulletin", "build", str(site), "-o", str(output), "-q"]
-    env = None
+    # bulletin keeps compiled templates in the user's cache folder: one of the bench's own, so
+    # that a cold build compiles them as a fresh machine would.
+    user_cache = output.parent / "user-cache"
+    env = {**os.environ, "XDG_CACHE_HOME": str(user_cache)}
     if src:  # `python -m` puts the working folder first on the path: run from the extracted tree
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(src), os.environ.get("PYTHONPATH")]))}
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src), os.environ.get("PYTHONPATH")]))
     results: dict[str, dict[str, Any]] = {}
 
     def build() -> dict[str, Any]:
@@ -222,7 +225,7 @@ def bench_bulletin(site: Path, output: Path, count: int, seed: int,
 
     def clean() -> None:  # cold: no output, no cache, no staging leftovers
         for path in (output, site / ".bulletin-cache", output.parent / f".{output.name}.staging",
-                     output.parent / f".{output.name}.old"):
+                     output.parent / f".{output.name}.old", user_cache / "bulletin/templates"):
             if path.exists():
                 shutil.rmtree(path)
 

@@ -91,8 +91,9 @@ class Builder:
     """
 
     def __init__(self, root: Path, output: Path | None = None, options: BuildOptions = BuildOptions(),
-                 in_memory: bool = False):
+                 in_memory: bool = False, read_only: bool = False):
         self.root = root.resolve()
+        self.read_only = read_only  # `check`: read and check everything, write nothing
         self.output = (output or self.root / "build").absolute()
         self.options = options
         self.in_memory = in_memory
@@ -115,7 +116,7 @@ class Builder:
         now = self.options.now or datetime.now(timezone.utc)
         reports, held_back, problems = load_reports(config, drafts=self.options.drafts, future=self.options.future,
                                                     now=now, cache=self.cache, stats=self._stats, early=self._early,
-                                                    bodies=None if self.in_memory else self.store.bodies)
+                                                    bodies=None if self.in_memory or self.read_only else self.store.bodies)
         # The first moment a report held back for its date becomes due (and the site changes).
         due = [r.meta.date for r in held_back if r.meta.date > now and (self.options.drafts or not r.meta.draft)]
         self._next_due = min(due) if due else None
@@ -139,7 +140,7 @@ class Builder:
         return site
 
     def _images(self) -> Images:
-        return Images(self.root, self.root / CACHE_DIR / "images")
+        return Images(self.root, self.root / CACHE_DIR / "images", write=not self.read_only)
 
     def build(self, warnings: list[Problem] | None = None, progress: bool = False) -> BuildReport:
         with _no_cycle_collection():
@@ -492,7 +493,7 @@ def _no_cycle_collection():  # type: ignore[no-untyped-def]
 
 def load_site(root: Path, options: BuildOptions, warnings: list[Problem] | None = None) -> Site:
     """Read and check everything; raises BuildError with every problem found."""
-    return Builder(root, None, options).load(warnings)
+    return Builder(root, None, options, read_only=True).load(warnings)
 
 
 def build(root: Path, output: Path | None = None, options: BuildOptions = BuildOptions(),

@@ -246,6 +246,8 @@ def _build(args: argparse.Namespace) -> int:
     from bulletin.build import Builder
 
     global _last_builder
+    if args.verbose:  # also say what of the cache was not used, and why
+        _say("bulletin.cache")
     warnings: list[Problem] = []
     builder = _last_builder = Builder(args.site, args.output, _options(args))
     report = builder.build(warnings, progress=not args.quiet)
@@ -253,8 +255,19 @@ def _build(args: argparse.Namespace) -> int:
         _print_problems(warnings)
         print(report.summary())
         if args.verbose:
-            print("\n".join(report.details()))
+            print("\n".join(str(line) for line in report.details()))
     return 0
+
+
+def _say(name: str) -> None:
+    """Print what the logger `name` notes, on standard error."""
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("bulletin: %(message)s"))
+    logger = logging.getLogger(name)
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
 
 
 def _check(args: argparse.Namespace) -> int:

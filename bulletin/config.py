@@ -9,10 +9,10 @@ from typing import Any, Callable
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from bulletin.errors import BuildError, Problem, did_you_mean
+from bulletin.errors import BuildError, Problem, did_you_mean, shown
 from bulletin.slugs import MAX_LENGTH, is_valid_slug, zone_slug
 from bulletin.yamlmap import Entry, load_mapping
-from bulletin.i18n import _, quoted
+from bulletin.i18n import _
 
 CONFIG_NAME = "bulletin.yaml"
 
@@ -109,7 +109,7 @@ def _text(required: bool = False) -> Callable[[Any, Callable[[str, str | None], 
 def _integer(low: int, high: int) -> Callable[[Any, Callable[[str, str | None], None]], Any]:
     def check(value: Any, fail: Callable[[str, str | None], None]) -> Any:
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            fail(_("must be a whole number from {low} to {high}, not {value}").format(low=low, high=high, value=quoted(value)), None)
+            fail(_("must be a whole number from {low} to {high}, not {value}").format(low=low, high=high, value=shown(value)), None)
             return low
         return value
 
@@ -118,7 +118,7 @@ def _integer(low: int, high: int) -> Callable[[Any, Callable[[str, str | None], 
 
 def _boolean(value: Any, fail: Callable[[str, str | None], None]) -> Any:
     if not isinstance(value, bool):
-        fail(_("must be true or false, not {value}").format(value=quoted(value)), None)
+        fail(_("must be true or false, not {value}").format(value=shown(value)), None)
         return False
     return value
 
@@ -144,7 +144,7 @@ def _base_url(value: Any, fail: Callable[[str, str | None], None]) -> Any:
         return "http://localhost/"
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
-        fail(_("must be an absolute http(s) URL, not {value}").format(value=quoted(value)), _BASE_URL_HINT)
+        fail(_("must be an absolute http(s) URL, not {value}").format(value=shown(value)), _BASE_URL_HINT)
         return "http://localhost/"
     if parts.username is not None or parts.password is not None:
         fail(_("must not contain a user name or password: it would be published on every page"), _BASE_URL_HINT)
@@ -154,7 +154,7 @@ def _base_url(value: Any, fail: Callable[[str, str | None], None]) -> Any:
 
 def _language(value: Any, fail: Callable[[str, str | None], None]) -> Any:
     if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", value):
-        fail(_("must be a language tag such as zh-CN, not {value}").format(value=quoted(value)), None)
+        fail(_("must be a language tag such as zh-CN, not {value}").format(value=shown(value)), None)
         return "zh-CN"
     return value
 
@@ -164,13 +164,13 @@ def _timezone(value: Any, fail: Callable[[str, str | None], None]) -> Any:
         ZoneInfo(str(value))
         return str(value)
     except (ZoneInfoNotFoundError, ValueError):
-        fail(_("is not a known time zone: {value}").format(value=quoted(value)), did_you_mean(str(value), available_timezones()) or _("e.g. Asia/Shanghai"))
+        fail(_("is not a known time zone: {value}").format(value=shown(value)), did_you_mean(str(value), available_timezones()) or _("e.g. Asia/Shanghai"))
         return "Asia/Shanghai"
 
 
 def _theme(value: Any, fail: Callable[[str, str | None], None]) -> Any:
     if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9_-]+", value):
-        fail(_("must be the name of a folder in themes/, not {value}").format(value=quoted(value)), _("e.g. theme: default"))
+        fail(_("must be the name of a folder in themes/, not {value}").format(value=shown(value)), _("e.g. theme: default"))
         return "default"
     return value
 
@@ -180,7 +180,7 @@ LINE_JOIN_MODES = ("cjk", "css3")  # bulletin.cjk.LINE_JOIN_MODES, without loadi
 
 def _line_join(value: Any, fail: Callable[[str, str | None], None]) -> Any:
     if value not in LINE_JOIN_MODES:
-        fail(_("must be cjk or css3, not {value}").format(value=quoted(value)),
+        fail(_("must be cjk or css3, not {value}").format(value=shown(value)),
              _("cjk (the default): a line break next to Chinese disappears; "
                "css3: only one between two Chinese characters does (CSS Text 3)"))
         return "cjk"
@@ -245,7 +245,7 @@ def load_config(root: Path) -> SiteConfig:
     for key, entry in entries.items():
         if key not in _FIELDS:
             problems.append(
-                Problem(_("unknown key '{key}'").format(key=key), rel, entry.line, hint=did_you_mean(key, _FIELDS) or _("known keys: {keys}").format(keys=", ".join(_FIELDS)))
+                Problem(_("unknown key {key}").format(key=shown(key)), rel, entry.line, hint=did_you_mean(key, _FIELDS) or _("known keys: {keys}").format(keys=", ".join(_FIELDS)))
             )
             continue
         check, _default = _FIELDS[key]
@@ -272,7 +272,7 @@ def load_config(root: Path) -> SiteConfig:
                                         "(looked in {folder})").format(theme=config.theme, folder=BUILTIN_THEMES.as_posix()),
                                       hint=_("install bulletin again (e.g. pip install --force-reinstall bulletin), "
                                              "or give the site a theme of its own in themes/{theme}/").format(theme=config.theme))])
-        raise BuildError([Problem(_("theme '{theme}' not found in themes/").format(theme=config.theme), rel, entries["theme"].line, hint=_("themes live in themes/NAME/ (leave 'theme' out for the built-in default theme)"))])
+        raise BuildError([Problem(_("theme {theme} not found in themes/").format(theme=shown(config.theme)), rel, entries["theme"].line, hint=_("themes live in themes/NAME/ (leave 'theme' out for the built-in default theme)"))])
     return config
 
 
@@ -294,7 +294,7 @@ def _page_names(entry: Entry | None, rel: str, problems: list[Problem]) -> tuple
     for (key, name), line in zip(entry.value.items(), entry.key_lines()):
         number = page_number(key)
         if number is None:
-            problems.append(Problem(_("'pages': {key} is not a page number").format(key=quoted(key)), rel, line,
+            problems.append(Problem(_("'pages': {key} is not a page number").format(key=shown(key)), rel, line,
                                     hint=_("page numbers are whole numbers from 1, {example}").format(example=PAGE_NAMES_HINT)))
         elif not isinstance(name, str) or not name.strip():
             problems.append(Problem(_("'pages': page {number} has no name").format(number=number), rel, line, hint=_("e.g. {number}: 高新区").format(number=number)))
@@ -324,7 +324,7 @@ def _zones(entry: Entry | None, rel: str, problems: list[Problem]) -> tuple[Zone
         for key in item:
             if key not in _ZONE_KEYS:
                 problems.append(
-                    Problem(_("{zone}: unknown key '{key}'").format(zone=where, key=key), rel, keys.get(str(key), line), hint=did_you_mean(str(key), _ZONE_KEYS) or _("zone keys: {keys}").format(keys=", ".join(_ZONE_KEYS)))
+                    Problem(_("{zone}: unknown key {key}").format(zone=where, key=shown(key)), rel, keys.get(str(key), line), hint=did_you_mean(str(key), _ZONE_KEYS) or _("zone keys: {keys}").format(keys=", ".join(_ZONE_KEYS)))
                 )
         name = item.get("name")
         if not isinstance(name, str) or not name.strip():
@@ -334,13 +334,14 @@ def _zones(entry: Entry | None, rel: str, problems: list[Problem]) -> tuple[Zone
         slug = item.get("slug") or zone_slug(name)
         if not isinstance(slug, str) or not is_valid_slug(slug):
             problems.append(
-                Problem(_("zone '{zone}': slug {slug} is not valid").format(zone=name, slug=quoted(slug)), rel, keys.get("slug", line), hint=_("use lower-case letters, digits and hyphens, e.g. guiyang"))
+                Problem(_("zone {zone}: slug {slug} is not valid").format(zone=shown(name), slug=shown(slug)), rel, keys.get("slug", line), hint=_("use lower-case letters, digits and hyphens, e.g. guiyang"))
             )
             continue
         for label, key in ((name, "name"), (slug, "slug")):
             if label in seen:
-                problems.append(Problem((_("zone '{zone}': name '{name}' is already used by zone '{other}'") if key == "name" else
-                                         _("zone '{zone}': slug '{name}' is already used by zone '{other}'")).format(zone=name, name=label, other=seen[label]), rel, line))
+                problems.append(Problem((_("zone {zone}: name {name} is already used by zone {other}") if key == "name" else
+                                         _("zone {zone}: slug {name} is already used by zone {other}")).format(
+                                             zone=shown(name), name=shown(label), other=shown(seen[label])), rel, line))
             seen[label] = name
         extra = {k: str(item.get(k) or "").strip() for k in ("province", "city", "description")}
         zones.append(Zone(name=name, slug=slug, **extra))

@@ -108,12 +108,23 @@ def _allowed(config: SiteConfig, path: str, problems: list[Problem] | None) -> s
     return None
 
 
+# A report's text is read whole; what its markup costs to render is bounded by markdown.MAX_TOKENS.
+MAX_REPORT_BYTES = 16 * 1024 * 1024
+
+
 def read_text(path: Path, rel: str) -> str | Problem:
     """The file as text with Unix line ends, or the problem that stops reading it."""
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_REPORT_BYTES + 1)  # no more, whatever the file is
+            size = os.fstat(handle.fileno()).st_size
     except OSError as exc:
         return Problem(_("cannot read the file: {error}").format(error=exc.strerror or exc), rel)
+    if len(data) > MAX_REPORT_BYTES:
+        line = data.count(b"\n", 0, MAX_REPORT_BYTES) + 1
+        return Problem(_("the report is longer than {limit} MB ({size} MB): the limit is passed on this line").format(
+                           limit=MAX_REPORT_BYTES >> 20, size=f"{max(size, len(data)) / (1 << 20):,.1f}"), rel, line,
+                       hint=_("split it into several reports, or put long tables and documents in a file beside it and link to that"))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -149,8 +160,14 @@ def parse_file(rel: str, config: SiteConfig, zones: ZoneIndex) -> tuple[tuple[Me
         return None, problems
     if not parts.body.strip():
         return None, [Problem(_("the report has no body text"), rel, parts.body_line - 1, hint=_("write the report below the closing '---'"))]
-    body = markdown.render(parts.body, parts.body_line, config.summary_length, config.trusted_html, rel,
-                           nested=meta.edition is not None, line_join=config.line_join)
+    try:
+        body = markdown.render(parts.body, parts.body_line, config.summary_length, config.trusted_html, rel,
+                               nested=meta.edition is not None, line_join=config.line_join)
+    except markdown.TooMuchMarkup as exc:
+        return None, [Problem(_("the report has more markup than bulletin renders in one report: over {limit} "
+                                "table cells, list items, links, marks and paragraphs by this line").format(limit=f"{markdown.MAX_TOKENS:,}"),
+                              rel, parts.body_line + exc.line,
+                              hint=_("split it into several reports, or put long tables in a file beside it and link to that"))]
     return (meta, body), problems
 
 

@@ -7,6 +7,7 @@ all of them, so an editor sees every mistake in one run.
 from __future__ import annotations
 
 import difflib
+import reprlib
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
@@ -74,3 +75,33 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     """A hint naming the closest choice, or None when nothing is close."""
     matches = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.5)
     return _("did you mean '{choice}'?").format(choice=matches[0]) if matches else None
+
+
+SHOWN = 60  # characters of a value that a message quotes
+
+
+class _Short(reprlib.Repr):
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxlevel = 2
+        self.maxlist = self.maxtuple = self.maxdict = self.maxset = 4
+        self.maxstring = self.maxother = SHOWN
+
+
+_short = _Short()
+
+
+def shown(value: object) -> str:
+    """A value from the input as a message quotes it: its repr, cut short when long (with its
+    length), however long or deeply nested the value is. A plain text is quoted '…' in English
+    and “…” in Chinese."""
+    if isinstance(value, str):
+        cut = value[:SHOWN]
+        plain = repr(cut) == f"'{cut}'"
+        if len(value) <= SHOWN:
+            return _("'{text}'").format(text=value) if plain else repr(value)
+        if plain:
+            return _("'{text}…' ({n} characters)").format(text=cut, n=f"{len(value):,}")
+        quoted = repr(cut)
+        return _("{text} ({n} characters)").format(text=f"{quoted[:-1]}…{quoted[-1]}", n=f"{len(value):,}")
+    return _short.repr(value)

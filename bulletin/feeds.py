@@ -120,10 +120,11 @@ def render(spec: FeedSpec, site: Site, links: Links) -> Iterator[tuple[str, byte
         entry.summary(article.summary)
         entry.description(_html_text(article.summary))  # RSS only: content() below sets Atom's content
         entry.content(content(article), type="html")
-        for term in article.tags:
-            entry.category(term=term.name, label=term.name)
-        for term in article.reporters:
-            entry.author({"name": term.name})
+        # All at once: feedgen redoes its whole list at every call.
+        if article.tags:
+            entry.category([{"term": term.name, "label": term.name} for term in article.tags])
+        if article.reporters:
+            entry.author([{"name": term.name} for term in article.reporters])
         if article.reporters:
             entry.dc.dc_creator(", ".join(t.name for t in article.reporters))
     fg.link(href=links.absolute(rss_url), rel="self")

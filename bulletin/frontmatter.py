@@ -9,12 +9,12 @@ from datetime import date as Date, datetime, timedelta, timezone
 from typing import Any, Callable, Mapping
 
 from bulletin.config import SiteConfig, Zone, page_number
-from bulletin.errors import Problem, did_you_mean
+from bulletin.errors import SHOWN, Problem, did_you_mean, shown
 from bulletin.markup import WEB_SCHEMES, url_problem
 from bulletin.model import IssueRef, Meta, PageRef
 from bulletin.slugs import is_valid_slug, zone_place, zone_slug
 from bulletin.yamlmap import Entry, load_mapping
-from bulletin.i18n import _, quoted
+from bulletin.i18n import _
 
 FIELDS = (
     "title", "date", "zone", "reporter", "tags", "slug", "summary", "draft",
@@ -51,7 +51,7 @@ def normalize_name(name: str) -> str:
     return " ".join(_INVISIBLE.sub("", unicodedata.normalize("NFKC", name)).split())
 
 
-def shown(text: str) -> str:
+def visible(text: str) -> str:
     """`text` for a message: each control, invisible or direction-changing character as <U+XXXX>."""
     return re.sub("[\x00-\x1f\x7f\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]",
                   lambda m: f"<U+{ord(m.group()):04X}>", text)
@@ -63,7 +63,7 @@ def bidi_problem(text: str, what: str) -> str | None:
     if found is None:
         return None
     return _("{what} '{text}' holds an invisible character that changes the order text is shown in "
-             "(U+{code:04X})").format(what=what, text=shown(text), code=ord(found.group()))
+             "(U+{code:04X})").format(what=what, text=visible(text), code=ord(found.group()))
 
 
 class Split:
@@ -98,16 +98,16 @@ def split(text: str, path: str) -> Split | Problem:
 def parse_date(value: Any, tz: Any) -> tuple[datetime, bool] | str:
     """(aware datetime, whether a time was given), or the reason it is not a date."""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        return _("'date' must be a date, not {value}").format(value=quoted(value))
+        return _("'date' must be a date, not {value}").format(value=shown(value))
     text = str(value).strip()
     match = _DATE.match(text)
     if not match:
-        return _("'{text}' is not a date").format(text=text)
+        return _("{text} is not a date").format(text=shown(text))
     year, month, day, hour, minute, second, offset = match.groups()
     try:
         naive = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0))
     except ValueError as exc:
-        return _("'{text}' is not a date: {reason}").format(text=text, reason=_date_reason(exc))
+        return _("{text} is not a date: {reason}").format(text=shown(text), reason=_date_reason(exc))
     if offset is None:
         return naive.replace(tzinfo=tz), hour is not None
     if offset == "Z":
@@ -115,7 +115,7 @@ def parse_date(value: Any, tz: Any) -> tuple[datetime, bool] | str:
     digits = offset[1:].replace(":", "")
     delta = timedelta(hours=int(digits[:2]), minutes=int(digits[2:] or 0))
     if delta > timedelta(hours=14):
-        return _("'{text}' has an impossible UTC offset").format(text=text)
+        return _("{text} has an impossible UTC offset").format(text=shown(text))
     return naive.replace(tzinfo=timezone(delta if offset[0] == "+" else -delta)), True
 
 
@@ -129,8 +129,8 @@ def parse_edition(value: Any) -> IssueRef | str:
         unknown = [str(k) for k in value if k not in _EDITION_KEYS]
         if unknown:
             close = did_you_mean(unknown[0], _EDITION_KEYS)
-            return (_("'edition' has an unknown key '{key}' ({hint})") if close else
-                    _("'edition' has an unknown key '{key}'")).format(key=unknown[0], hint=close)
+            return (_("'edition' has an unknown key {key} ({hint})") if close else
+                    _("'edition' has an unknown key {key}")).format(key=shown(unknown[0]), hint=close)
         if value.get("date") in (None, ""):
             return _("'edition' has no 'date'")
         day = _issue_day(value["date"])
@@ -147,18 +147,18 @@ def parse_edition(value: Any) -> IssueRef | str:
 
 def _issue_day(value: Any) -> Date | str:
     if isinstance(value, bool) or not isinstance(value, str):
-        shown = _kind(value) if isinstance(value, (list, dict, bool)) else quoted(value)
-        return _("the edition's date must be a day such as 2021-03-31, not {value}").format(value=shown)
+        shown_ = _kind(value) if isinstance(value, (list, dict, bool)) else shown(value)
+        return _("the edition's date must be a day such as 2021-03-31, not {value}").format(value=shown_)
     text = value.strip()
     match = _DAY.match(text)
     if not match:
         if _DATE.match(text):
-            return _("the edition's date '{text}' has a time: an issue is a day").format(text=text)
-        return _("'{text}' is not a date").format(text=text)
+            return _("the edition's date {text} has a time: an issue is a day").format(text=shown(text))
+        return _("{text} is not a date").format(text=shown(text))
     try:
         return Date(*map(int, match.groups()))
     except ValueError as exc:
-        return _("'{text}' is not a date: {reason}").format(text=text, reason=_date_reason(exc))
+        return _("{text} is not a date: {reason}").format(text=shown(text), reason=_date_reason(exc))
 
 
 def _issue_number(value: Any) -> int | str:
@@ -168,7 +168,7 @@ def _issue_number(value: Any) -> int | str:
     elif match:
         number = int(match.group(1))
     else:
-        return _("the issue number must be a whole number such as 1234 or 第1234期, not {value}").format(value=quoted(value))
+        return _("the issue number must be a whole number such as 1234 or 第1234期, not {value}").format(value=shown(value))
     if number < 1:
         return _("the issue number must be 1 or more, not {number}").format(number=number)
     return number
@@ -181,8 +181,8 @@ def parse_page(value: Any) -> PageRef | str:
         unknown = [str(k) for k in value if k not in _PAGE_KEYS]
         if unknown:
             close = did_you_mean(unknown[0], _PAGE_KEYS)
-            return (_("'page' has an unknown key '{key}' ({hint})") if close else
-                    _("'page' has an unknown key '{key}'")).format(key=unknown[0], hint=close)
+            return (_("'page' has an unknown key {key} ({hint})") if close else
+                    _("'page' has an unknown key {key}")).format(key=shown(unknown[0]), hint=close)
         if value.get("number") in (None, ""):
             return _("'page' has no 'number'")
         if value.get("name") is not None:
@@ -192,7 +192,7 @@ def parse_page(value: Any) -> PageRef | str:
         value = value["number"]
     number = page_number(value)
     if number is None:
-        return _("the page number must be a whole number from 1, such as 6 or 第6版, not {value}").format(value=quoted(value))
+        return _("the page number must be a whole number from 1, such as 6 or 第6版, not {value}").format(value=shown(value))
     return PageRef(number, name)
 
 
@@ -201,7 +201,7 @@ def parse_position(value: Any) -> int | str:
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        return _("'position' must be a whole number from 1, not {value}").format(value=quoted(value))
+        return _("'position' must be a whole number from 1, not {value}").format(value=shown(value))
     return value
 
 
@@ -239,8 +239,9 @@ class ZoneIndex:
             return _("did you mean '{choice}'?").format(choice=close)
         listed = ", ".join(self._names[:_LISTED_ZONES])
         if len(self._names) > _LISTED_ZONES:
-            more = len(self._names) - _LISTED_ZONES
-            return _("add it to zones: in bulletin.yaml as - {entry} (registered now: {zones} and {n} more)").format(entry=zone_entry(key), zones=listed, n=more)
+            listed = _("{zones} and {n} more").format(zones=listed, n=len(self._names) - _LISTED_ZONES)
+        if len(key) > SHOWN:  # no zone's name is that long: no entry to copy
+            return _("add the zone to zones: in bulletin.yaml (registered now: {zones})").format(zones=listed)
         return _("add it to zones: in bulletin.yaml as - {entry} (registered now: {zones})").format(entry=zone_entry(key), zones=listed)
 
 
@@ -286,7 +287,7 @@ def parse_meta(split_: Split, path: str, config: SiteConfig, zones: ZoneIndex) -
     for key, entry in entries.items():
         if key not in FIELDS:
             problems.append(
-                Problem(_("unknown front-matter key '{key}'").format(key=key), path, entry.line,
+                Problem(_("unknown front-matter key {key}").format(key=shown(key)), path, entry.line,
                         hint=did_you_mean(key, FIELDS) or _("known keys: {keys}").format(keys=", ".join(FIELDS)))
             )
     for key in REQUIRED:
@@ -316,23 +317,23 @@ def parse_meta(split_: Split, path: str, config: SiteConfig, zones: ZoneIndex) -
             fail(zone_entry, message, BIDI_HINT)
             zone = None
         elif zone is None:
-            fail(zone_entry, _("unknown zone '{zone}'").format(zone=shown(name)), zones.hint(normalize_name(name)))
-    reporters = _names(get("reporter"), "reporter", fail)
-    tags = _tags(get("tags"), fail)
+            fail(zone_entry, _("unknown zone {zone}").format(zone=shown(name)), zones.hint(normalize_name(name)))
+    reporters = _at_most(get("reporter"), _names(get("reporter"), "reporter", fail), "reporters", fail)
+    tags = _at_most(get("tags"), _tags(get("tags"), fail), "tags", fail)
     slug = _text(get("slug"), "slug", fail)
     if slug and not is_valid_slug(slug):
-        fail(entries["slug"], _("slug '{slug}' may only hold lower-case letters, digits and single hyphens").format(slug=slug),
+        fail(entries["slug"], _("slug {slug} may only hold lower-case letters, digits and single hyphens").format(slug=shown(slug)),
              _("e.g. slug: guiyang-shuang-di-yi; leave it out to get the pinyin of the title"))
     draft_entry = get("draft")
     draft = False
     if draft_entry is not None:
         if not isinstance(draft_entry.value, bool):
-            fail(draft_entry, _("'draft' must be true or false, not {value}").format(value=quoted(draft_entry.value)))
+            fail(draft_entry, _("'draft' must be true or false, not {value}").format(value=shown(draft_entry.value)))
         else:
             draft = draft_entry.value
     optional = {k: _text(get(k), k, fail) or None for k in ("summary", "image", "image_caption", "image_credit")}
     if optional["image"] and (reason := url_problem(optional["image"], WEB_SCHEMES)):
-        fail(entries["image"], _("'image' cannot be '{image}': {reason}").format(image=shown(optional['image']), reason=reason),
+        fail(entries["image"], _("'image' cannot be '{image}': {reason}").format(image=visible(optional['image']), reason=reason),
              _("give the path of an image file beside the report (photo.jpg) or an http(s) address"))
     edition, page, position = _printed(get("edition"), get("page"), get("position"), fail)
     if problems or zone is None:
@@ -420,7 +421,7 @@ def _names(entry: Entry | None, key: str, fail: Callable[..., None]) -> tuple[st
         if message := bidi_problem(text, _("the name")):
             fail(Entry(value, line), _("'{key}': {message}").format(key=key, message=message), BIDI_HINT)
         elif not name and text:
-            fail(Entry(value, line), _("'{key}': the name '{name}' is made only of invisible characters").format(key=key, name=shown(text)),
+            fail(Entry(value, line), _("'{key}': the name '{name}' is made only of invisible characters").format(key=key, name=visible(text)),
                  _("delete it, or write the name"))
         elif not name:
             empty = True
@@ -429,6 +430,20 @@ def _names(entry: Entry | None, key: str, fail: Callable[..., None]) -> tuple[st
     if empty:
         fail(entry, _("'{key}' has an empty name").format(key=key))
     return tuple(dict.fromkeys(names))
+
+
+# Every tag of a report has a page and feeds that show the report with all its tags: a report's
+# output grows with the square of its tags, and so would a build's time and memory.
+MAX_NAMES = 50  # tags, and reporters, of one report
+
+
+def _at_most(entry: Entry | None, names: tuple[str, ...], what: str, fail: Callable[..., None]) -> tuple[str, ...]:
+    if entry is not None and len(names) > MAX_NAMES:
+        fail(entry, (_("a report may have at most {limit} tags; this one has {n}") if what == "tags" else
+                     _("a report may have at most {limit} reporters; this one has {n}")).format(limit=MAX_NAMES, n=f"{len(names):,}"),
+             _("keep the ones that say most about the report") if what == "tags" else _("name the reporters who wrote it"))
+        return ()
+    return names
 
 
 def _tags(entry: Entry | None, fail: Callable[..., None]) -> tuple[str, ...]:

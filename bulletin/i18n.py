@@ -232,10 +232,3 @@ def argparse_in_language() -> Iterator[None]:
     finally:
         argparse._, argparse.ngettext = saved  # type: ignore[attr-defined]
 
-
-def quoted(value: Any) -> Any:
-    """A value as the editor wrote it, for a message: repr() in English ('头版', 0, None), with
-    Chinese quotes in Chinese (“头版”) when it is a plain text."""
-    if isinstance(value, str) and repr(value) == f"'{value}'":
-        return _("'{text}'").format(text=value)
-    return repr(value)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING
 
+from bulletin import state
 from bulletin.errors import Problem
 from bulletin.markup import attributes, srcset, url_path
 from bulletin.paths import NotPublishable, site_file
@@ -70,9 +71,12 @@ class Picture:
 class Images:
     """Makes Pictures for local images, caching the resized files in `cache`."""
 
-    def __init__(self, root: Path, cache: Path):
+    def __init__(self, root: Path, cache: Path, write: bool = True):
+        """`write`: False for `check`, which reads and checks every image but writes nothing
+        (no resized file is made; a Picture names the files a build would make)."""
         self.root = root
-        self.cache = cache
+        self.write = write
+        self.cache = state.own_folder(cache, root) if write else cache
         self._done: dict[tuple[str, str], Picture | Problem] = {}
 
     def picture(self, source: str, url: str, report: str, line: int) -> Picture | Problem | None:
@@ -114,13 +118,14 @@ class Images:
             size = (target, max(1, round(height * target / width)))
             for kind, bucket, ext in ((RASTER[suffix], fallback, suffix), ("WEBP", webp, ".webp")):
                 cached = self.cache / f"{digest}-{target}{ext}"
-                if not cached.exists():
-                    self._write(image, size, kind, cached)
+                # Published as it is: only a file this user's bulletin made and signed.
+                if self.write and not state.verified_file(cached, state.signer(self.root)):
+                    self._write(image, size, kind, cached, state.signer(self.root))
                 bucket.append(Variant(f"{stem}-{target}w{ext}", target, str(cached)))
         return Picture(url, width, height, tuple(fallback), tuple(webp))
 
     @staticmethod
-    def _write(image: "Image.Image", size: tuple[int, int], kind: str, path: Path) -> None:
+    def _write(image: "Image.Image", size: tuple[int, int], kind: str, path: Path, signer: state.Signer) -> None:
         from PIL import Image
 
         resized = image if image.size == size else image.resize(size, Image.Resampling.LANCZOS)
@@ -134,3 +139,4 @@ class Images:
         partial = path.with_suffix(path.suffix + ".part")
         partial.write_bytes(buffer.getvalue())
         partial.replace(path)  # a cache file is whole or absent
+        state.seal_file(path, signer, buffer.getvalue())

@@ -251,6 +251,65 @@ def _outside(href: str) -> bool:
     return scheme(href) in WEB_SCHEMES or href.startswith("//")
 
 
+# Every token of a report is kept until its HTML is made, a few hundred bytes each, and densely
+# marked-up text makes one for every byte or two (a 7 MB table of short cells made 5.2 GB). A
+# report may make at most this many: 10 MB of prose makes about 25,000.
+MAX_TOKENS = 250_000
+
+
+class TooMuchMarkup(Exception):
+    """A body would make more than MAX_TOKENS tokens; `line` (0-based, in the body) is where
+    the count passed the limit."""
+
+    def __init__(self, line: int):
+        super().__init__(line)
+        self.line = line
+
+
+class _Counted(list):  # type: ignore[type-arg]
+    """A list of tokens that ends the parse once a body's tokens pass MAX_TOKENS. `count`, shared
+    by every list of one body: [tokens still allowed, the line being parsed]."""
+
+    def __init__(self, count: list[int]):
+        super().__init__()
+        self.count = count
+
+    def append(self, token: Token) -> None:
+        count = self.count
+        if self and self[-1].map:  # block rules give a token its lines once it is pushed
+            count[1] = self[-1].map[0]
+        count[0] -= 1
+        if count[0] < 0:
+            raise TooMuchMarkup(count[1])
+        super().append(token)
+
+
+def parse(md: MarkdownIt, text: str, env: dict) -> list[Token]:  # type: ignore[type-arg]
+    """`md.parse(text, env)`, but TooMuchMarkup is raised rather than more than MAX_TOKENS
+    tokens made. A text too short to make that many is parsed as it is: without tables, no
+    character makes more than four tokens (a table's short rows are filled up with empty
+    cells, up to 65,536 of them: a table is always counted)."""
+    if len(text) * 4 <= MAX_TOKENS and "|" not in text:
+        return md.parse(text, env)
+    from markdown_it.rules_core import StateCore
+    from markdown_it.rules_core import inline as inline_rule
+
+    count = [MAX_TOKENS, 0]
+    state = StateCore(text, md, env)
+    state.tokens = _Counted(count)
+    for rule in md.core.ruler.getRules(""):
+        if rule is not inline_rule:
+            rule(state)
+            continue
+        for token in state.tokens:  # the inline rule, its tokens counted too
+            if token.type == "inline":
+                count[1] = token.map[0] if token.map else 0
+                children = _Counted(count)
+                md.inline.parse(token.content, md, env, children)
+                token.children = children
+    return state.tokens
+
+
 @lru_cache(maxsize=1)
 def _allowed() -> tuple[set[str], dict[str, set[str]]]:
     """The tags and attributes raw HTML from authors may keep, unless the site trusts them."""
@@ -390,7 +449,7 @@ def nest_prefix(source: str) -> str:
 
 def render(text: str, first_line: int = 1, summary_length: int = 120, trusted_html: bool = False,
            source: str = "content/report.md", nested: bool = False, line_join: str = "cjk") -> Body:
-    """Render a report body.
+    """Render a report body (raises TooMuchMarkup for one that would make too many tokens).
 
     `first_line` is the body's first line in its file and `source` the file's path relative to
     the site folder: links and images are recorded with their line and the local file they
@@ -399,7 +458,7 @@ def render(text: str, first_line: int = 1, summary_length: int = 120, trusted_ht
     """
     md = parser_for(text, line_join)
     env: dict = {}
-    tokens = md.parse(text, env)
+    tokens = parse(md, text, env)
     folder = posixpath.dirname(source)
     has_raw_html = False
     headings: list[Heading] = []

@@ -7,10 +7,10 @@ from datetime import datetime
 from pathlib import Path
 
 from bulletin.config import CONFIG_NAME, load_config
-from bulletin.errors import BuildError, Problem
+from bulletin.errors import BuildError, Problem, shown
 from bulletin.frontmatter import DATE_HINT, ZoneIndex, parse_date
 from bulletin.slugs import slugify
-from bulletin.i18n import _, quoted
+from bulletin.i18n import _
 
 
 def _yaml_text(value: str) -> str:
@@ -30,7 +30,7 @@ def new_report(root: Path, title: str, zone: str, tags: list[str], reporters: li
     registered = found.find(zone.strip())
     problems = []
     if registered is None:
-        problems.append(Problem(_("unknown zone '{zone}'").format(zone=zone), hint=found.hint(zone.strip())))
+        problems.append(Problem(_("unknown zone {zone}").format(zone=shown(zone)), hint=found.hint(zone.strip())))
     if date:
         parsed = parse_date(date, config.tz)
         if isinstance(parsed, str):
@@ -43,7 +43,7 @@ def new_report(root: Path, title: str, zone: str, tags: list[str], reporters: li
         date = when.strftime("%Y-%m-%d")
     slug = slugify(title, config.slug_length)
     if not title.strip() or not slug:
-        problems.append(Problem(_("cannot make a file name from the title {title}").format(title=quoted(title)), hint=_("give a title with Chinese characters, letters or digits")))
+        problems.append(Problem(_("cannot make a file name from the title {title}").format(title=shown(title)), hint=_("give a title with Chinese characters, letters or digits")))
     if problems:
         raise BuildError(problems)
     assert when is not None and registered is not None

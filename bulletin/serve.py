@@ -10,18 +10,20 @@ until the next good save. Reloads go to the browser over the LiveReload protocol
 from __future__ import annotations
 
 import html
+import ipaddress
 import logging
 import mimetypes
 import errno
 import os
 import sys
+import socket
 import tempfile
 import threading
 import time
 from pathlib import Path, PurePath, PureWindowsPath
 from types import SimpleNamespace
 from typing import Callable
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 from tornado import ioloop, web
@@ -209,19 +211,101 @@ def relevant(path: str, root: PurePath, caseless: bool | None = None) -> bool:
     return rel == CONFIG_NAME or top in WATCHED
 
 
+LOCAL_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+class Hosts:
+    """The names this server answers to: this machine's (127.0.0.1, localhost, [::1]) and the
+    one it was started on (--host), with any port. A page of another site that makes its own
+    name lead here (DNS rebinding) sends that name as Host, and is refused: it cannot read the
+    preview, drafts included. A server listening on every address (0.0.0.0) also answers to
+    this machine's name and to any address written as digits, which no other site can use."""
+
+    def __init__(self, host: str):
+        name = host.strip("[]").rstrip(".").lower()
+        self.any_address = name in ("", "0.0.0.0", "::")
+        self.names = LOCAL_NAMES | {name} | ({socket.gethostname().lower()} if self.any_address else set())
+
+    def allow(self, header: str | None) -> bool:
+        """Whether a Host header (name[:port]) names this server."""
+        if not header:
+            return False
+        header = header.strip().lower()
+        if header.startswith("["):  # [IPv6 address]:port
+            name, _, rest = header[1:].partition("]")
+            if rest and not (rest.startswith(":") and rest[1:].isdigit()):
+                return False
+        else:
+            name, colon, port = header.rpartition(":") if header.count(":") == 1 else (header, "", "")
+            if colon and not port.isdigit():
+                return False
+        name = name.rstrip(".")
+        if name in self.names:
+            return True
+        if self.any_address:
+            try:
+                ipaddress.ip_address(name)
+                return True
+            except ValueError:
+                return False
+        return False
+
+    def same_origin(self, origin: str, host: str | None) -> bool:
+        """Whether an Origin header is this server's own, as the request's Host names it."""
+        parts = urlsplit(origin)
+        return parts.scheme in ("http", "https") and bool(host) and parts.netloc.lower() == host.strip().lower() and self.allow(host)
+
+
+def _refuse(handler: web.RequestHandler, port: int) -> None:
+    """403 with a short page: the request named another site."""
+    handler.set_status(403)
+    handler.set_header("Content-Type", "text/html; charset=utf-8")
+    handler.set_header("Cache-Control", "no-store")
+    said = translate(_("This preview answers only to its own address, such as {local} or {name}.").format(
+        local=f"http://127.0.0.1:{port}/", name=f"http://localhost:{port}/"))
+    handler.finish(f"<!DOCTYPE html><title>403</title><h1>403</h1><p>{html.escape(said)}</p>\n")
+
+
+class _OwnHost:
+    """Handlers that answer only requests naming this server (see Hosts)."""
+
+    hosts: Hosts
+    port: int
+
+    def prepare(self) -> None:
+        if not self.hosts.allow(self.request.headers.get("Host")):  # type: ignore[attr-defined]
+            _refuse(self, self.port)  # type: ignore[arg-type]
+
+
+class _Reloads(_OwnHost, LiveReloadHandler):
+    """livereload's socket, open only to pages of this server (livereload takes any Origin)."""
+
+    def initialize(self, hosts: Hosts, port: int) -> None:
+        self.hosts, self.port = hosts, port
+
+    def check_origin(self, origin: str) -> bool:
+        return self.hosts.same_origin(origin, self.request.headers.get("Host"))
+
+
+class _ReloadScript(_OwnHost, LiveReloadJSHandler):
+    def initialize(self, hosts: Hosts, port: int) -> None:
+        self.hosts, self.port = hosts, port
+
+
 def _reload_script(port: int) -> bytes:
     return f'<script src="/livereload.js?port={port}"></script>'.encode()
 
 
-class SiteHandler(web.RequestHandler):
+class SiteHandler(_OwnHost, web.RequestHandler):
     """Serves the last good build under the site's path prefix, or the problems of a failed one."""
 
     preview: Preview
     port: int
 
-    def initialize(self, preview: Preview, port: int) -> None:
+    def initialize(self, preview: Preview, port: int, hosts: Hosts | None = None) -> None:
         self.preview = preview
         self.port = port
+        self.hosts = hosts or Hosts("127.0.0.1")
 
     def head(self, path: str) -> None:
         self.get(path, include_body=False)
@@ -315,10 +399,11 @@ def serve(root: Path, host: str, port: int, options: BuildOptions, log: Callable
         loop.add_callback(LiveReloadHandler.reload_waiters, "*")
 
     preview.on_rebuilt = reload_browsers
+    hosts = Hosts(host)
     app = web.Application([
-        (r"/livereload", LiveReloadHandler),
-        (r"/livereload.js", LiveReloadJSHandler),
-        (r"/(.*)", SiteHandler, {"preview": preview, "port": port}),
+        (r"/livereload", _Reloads, {"hosts": hosts, "port": port}),
+        (r"/livereload.js", _ReloadScript, {"hosts": hosts, "port": port}),
+        (r"/(.*)", SiteHandler, {"preview": preview, "port": port, "hosts": hosts}),
     ])
     server = HTTPServer(app)
     server.add_sockets(sockets)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import traceback
 from datetime import datetime
@@ -20,7 +19,7 @@ from markupsafe import Markup
 
 from bulletin.config import SiteConfig
 from bulletin.errors import BuildError, Problem
-from bulletin.state import CACHE_DIR
+from bulletin import state
 from bulletin.incremental import theme_fingerprint
 from bulletin.urls import Links
 from bulletin.i18n import _
@@ -47,16 +46,31 @@ def zh_datetime(value: datetime) -> str:
     return f"{zh_date(value)} {value:%H:%M}"
 
 
-class _BytecodeCache(jinja2.FileSystemBytecodeCache):
-    """Compiled templates, kept in the site's cache folder so that a rebuild does not compile
-    them again (Jinja checks each against its template's source)."""
+class _BytecodeCache(jinja2.BytecodeCache):
+    """Compiled templates, kept so that a rebuild does not compile them again (all of the
+    default theme's take 0.25 s to compile, 0.01 s to load; Jinja checks each against its
+    template's source). Compiled templates are code: they are kept in the user's cache folder,
+    not the site's, each signed like the site's cache (see state.signer) and loaded only if
+    its signature holds."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.folder = state.user_cache_folder() / "templates"
+
+    def _path(self, bucket: jinja2.bccache.Bucket) -> Path:
+        return self.folder / f"__jinja2_{bucket.key}.cache"
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = state.read_signed(self._path(bucket), state.signer(self.root))
+        if code is not None:
+            bucket.bytecode_from_string(bytes(code))
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         try:
-            os.makedirs(self.directory, exist_ok=True)
-            super().dump_bytecode(bucket)
+            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            state.write_signed(self._path(bucket), state.signer(self.root), bucket.bytecode_to_string())
         except OSError:
-            pass  # a read-only site renders all the same
+            pass  # a read-only cache folder renders all the same
 
 
 class Theme:
@@ -72,7 +86,7 @@ class Theme:
             lstrip_blocks=True,
             keep_trailing_newline=True,
             auto_reload=False,
-            bytecode_cache=_BytecodeCache(str(config.root / CACHE_DIR / "templates")),
+            bytecode_cache=_BytecodeCache(config.root),
         )
         tz = config.tz
         self.env.filters.update(

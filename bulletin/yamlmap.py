@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from bulletin.errors import Problem
+from bulletin.errors import Problem, shown
 from bulletin.i18n import _
 
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -66,6 +66,12 @@ def load_mapping(
     Duplicate keys are problems (the first value is kept so later checks still run).
     """
     offset = first_line - 1
+    # Only "&" and "*" start an anchor or an alias, and each level of nesting needs one of
+    # "[{-?:": most front-matter need not be looked at twice.
+    if "&" in text or "*" in text or sum(map(text.count, "[{-?:")) > MAX_DEPTH:
+        refused = _refused(text, path, offset, what)
+        if refused is not None:
+            return None, [refused]
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -92,14 +98,20 @@ def load_mapping(
             if key in entries:
                 problems.append(
                     Problem(
-                        _("duplicate key '{key}' (first given on line {line})").format(key=key, line=entries[key].line),
+                        _("duplicate key {key} (first given on line {line})").format(key=shown(key), line=entries[key].line),
                         path,
                         line,
                         hint=_("keep one of them"),
                     )
                 )
                 continue
-            entries[key] = Entry(loader.construct_object(value_node, deep=True), line, value_node, offset)
+            try:
+                value = loader.construct_object(value_node, deep=True)
+            except ValueError:  # a number longer than Python converts (4,300 digits)
+                problems.append(Problem(_("{key} has a number too long to read").format(key=shown(key)), path, value_node.start_mark.line + 1 + offset,
+                                        hint=_("write the value with fewer digits, or in quotes if it is a text")))
+                continue
+            entries[key] = Entry(value, line, value_node, offset)
         return entries, problems
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -124,3 +136,38 @@ def load_mapping(
 def _what(what: str) -> str:
     """What was read, for a message: front-matter, or a file's name."""
     return _("front-matter") if what == "front-matter" else what
+
+
+MAX_DEPTH = 20  # levels of lists and mappings in one another; bulletin's own keys need three
+
+
+def _refused(text: str, path: str, offset: int, what: str) -> Problem | None:
+    """A problem for the first YAML anchor (&name) or alias (*name) in `text`, or the first
+    value nested more than MAX_DEPTH levels deep, if any.
+
+    Anchors and aliases are refused rather than expanded: a few lines of aliases to aliases
+    stand for a value of billions of items, which would exhaust the memory of whatever reads
+    it. Deep nesting would exhaust the stack of the YAML loader, which takes it apart by
+    recursion. The events looked at here come one after another, without either."""
+    loader = _BaseLoader(text)
+    depth = 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            line = event.start_mark.line + 1 + offset
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+                kind = _("an alias (*name)") if isinstance(event, yaml.AliasEvent) else _("an anchor (&name)")
+                return Problem(_("YAML anchors and aliases are not allowed in {what}: this line has {kind}").format(what=_what(what), kind=kind),
+                               path, line, hint=_("write each value out in full"))
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH + 1:  # the keys' own mapping is not a value's level
+                    return Problem(_("a value in {what} is nested more than {depth} levels deep").format(what=_what(what), depth=MAX_DEPTH),
+                                   path, line, hint=_("lists and mappings inside one another need a few levels at most"))
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        return None  # invalid YAML: the loader says where
+    finally:
+        loader.dispose()
+    return None

@@ -228,11 +228,12 @@ def test_init_makes_a_site_that_builds_at_once(tmp_path: Path) -> None:
 
 
 def test_build_is_quiet_when_asked_and_prints_no_bar_when_piped(tmp_path: Path) -> None:
-    from tests.conftest import GOLDEN_SITE, snapshot
+    from tests.conftest import GOLDEN_SITE, fixture_copy, snapshot
 
-    quiet = run("build", str(GOLDEN_SITE), "-o", str(tmp_path / "a"), "-q")
+    site = fixture_copy(GOLDEN_SITE, tmp_path)
+    quiet = run("build", str(site), "-o", str(tmp_path / "a"), "-q")
     assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")
-    loud = run("build", str(GOLDEN_SITE), "-o", str(tmp_path / "b"))
+    loud = run("build", str(site), "-o", str(tmp_path / "b"))
     assert loud.stderr == ""  # no progress bar when not on a terminal
     assert loud.stdout.startswith("built 4 reports: 33 pages, 16 feeds")
 

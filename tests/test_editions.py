@@ -19,7 +19,7 @@ from bulletin.build import BuildOptions, load_site
 from bulletin.frontmatter import Split, ZoneIndex, parse_edition, parse_meta, parse_page, parse_position
 from bulletin.markdown import REPORT_FOLDER, nest_prefix, render
 from bulletin.model import IssueRef, PageRef
-from tests.conftest import GOLDEN_SITE
+from tests.conftest import GOLDEN_SITE, fixture_copy
 from tests.test_frontmatter import CONFIG
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -127,8 +127,8 @@ def test_printed_fields_must_agree_with_each_other(yaml: str, expected: list[tup
 # The issues gathered ---------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def golden_site():  # type: ignore[no-untyped-def]
-    return load_site(GOLDEN_SITE, BuildOptions())
+def golden_site(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    return load_site(fixture_copy(GOLDEN_SITE, tmp_path_factory.mktemp("editions")), BuildOptions())
 
 
 def test_issues_are_newest_first_with_pages_in_order(golden_site) -> None:  # type: ignore[no-untyped-def]
