@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterator, Mapping, NamedTuple
+from typing import Callable, Iterable, Iterator, Mapping, NamedTuple
 from html import escape
 
 import posixpath
@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from bulletin import __version__, feeds, pages, search, slugs, state, svg, system, urls
 from bulletin.config import BUILTIN_THEMES, CONFIG_NAME, SiteConfig, load_config
-from bulletin.content import EarlyParse, Report, config_key, load_reports, parse_file, site_path
+from bulletin.content import EarlyParse, Report, config_key, load_reports, parse_file, referenced, site_path
 from bulletin.frontmatter import ZoneIndex
 from bulletin.markdown import RENDERER_VERSION, local_path
 from bulletin.errors import BuildError, Problem
@@ -112,7 +112,8 @@ class Builder:
 
     def load(self, warnings: list[Problem] | None = None) -> Site:
         """Read and check everything; raises BuildError with every problem found."""
-        self.config = config = load_config(self.root)
+        config_problems: list[Problem] = []  # the reports are checked against the rest of the config
+        self.config = config = load_config(self.root, config_problems)
         now = self.options.now or datetime.now(timezone.utc)
         reports, held_back, problems = load_reports(config, drafts=self.options.drafts, future=self.options.future,
                                                     now=now, cache=self.cache, stats=self._stats, early=self._early,
@@ -122,7 +123,8 @@ class Builder:
         self._next_due = min(due) if due else None
         problems.extend(site_folders(config, warnings))
         if warnings is not None:
-            warnings.extend(unused_files(config, [*reports, *held_back]))
+            broken = sorted({p.path for p in problems if p.path and p.path.endswith(".md")})
+            warnings.extend(unused_files(config, [*reports, *held_back], broken))
         # Check what the readable reports say about each other too, so one run shows everything.
         try:
             previous = self._site if self._site is not None and self._site.config == config else None
@@ -135,8 +137,9 @@ class Builder:
                 search.find_pagefind(self.root)
             except BuildError as error:
                 problems.extend(error.problems)
+        problems[:0] = config_problems
         if problems:
-            raise BuildError(problems)
+            raise BuildError(problems, reports=len(reports) + len({p.path for p in problems if p.path and p.path.endswith(".md")}))
         return site
 
     def _images(self) -> Images:
@@ -501,10 +504,13 @@ def build(root: Path, output: Path | None = None, options: BuildOptions = BuildO
     return Builder(root, output, options).build(warnings, progress)
 
 
-def unused_files(config: SiteConfig, reports: list[Report]) -> list[Problem]:
-    """Warnings for files in content/ that are neither reports nor used by one."""
+def unused_files(config: SiteConfig, reports: list[Report], broken: Iterable[str] = ()) -> list[Problem]:
+    """Warnings for files in content/ that are neither reports nor used by one (the `broken`
+    report files, which have problems, included: what they name is not unused)."""
     used = {l.path for r in reports for l in r.body.links if l.path}
     used |= {local_path(posixpath.dirname(r.source), r.meta.image) for r in reports if r.meta.image}
+    for rel in broken:
+        used |= referenced(rel, config)
     warnings = []
     for folder, dirs, files in os.walk(config.content_dir):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))

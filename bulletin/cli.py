@@ -280,6 +280,7 @@ def _check(args: argparse.Namespace) -> int:
         articles = len(load_site(args.site.resolve(), _options(args), warnings).articles)
     except BuildError as error:
         errors = error.problems
+        articles = error.reports or 0
     if args.format == "json":
         print(json.dumps({"errors": [p.as_dict() for p in errors], "warnings": [p.as_dict() for p in warnings],
                           "reports": articles}, ensure_ascii=False, indent=2))

@@ -226,8 +226,13 @@ _REQUIRED = ("title", "base_url", "zones")
 _ZONE_KEYS = ("name", "slug", "province", "city", "description")
 
 
-def load_config(root: Path) -> SiteConfig:
-    """Read and validate ROOT/bulletin.yaml; raise BuildError with every problem."""
+def load_config(root: Path, found: list[Problem] | None = None) -> SiteConfig:
+    """Read and validate ROOT/bulletin.yaml; raise BuildError with every problem.
+
+    With `found`, problems that leave a usable config (a misspelt key, a value out of range:
+    the default stands for it) are added to `found` instead, so that the reports can be
+    checked against the rest of the config in the same run. Without zones there is nothing
+    to check reports against: that still raises."""
     path = root / CONFIG_NAME
     rel = CONFIG_NAME
     try:
@@ -259,20 +264,25 @@ def load_config(root: Path) -> SiteConfig:
             problems.append(Problem(_("missing required key '{key}'").format(key=key), rel, None, hint=_REQUIRED_HINTS[key]))
     zones = _zones(entries.get("zones"), rel, problems)
     pages = _page_names(entries.get("pages"), rel, problems)
-    if problems:
+    if problems and (found is None or not zones):
         raise BuildError(problems)
     for key, (_check, default) in _FIELDS.items():
         values.setdefault(key, default)
+    if problems:  # a required key is missing (or invalid) but zones are there: stand-ins for the rest
+        values["title"] = values["title"] or ""
+        values["base_url"] = values["base_url"] or "http://localhost/"
+        assert found is not None
+        found.extend(problems)
     values["zones"] = zones
     values["pages"] = pages
     config = SiteConfig(root=root.resolve(), **values)
     if not config.theme_dir.is_dir():
         if "theme" not in entries:  # the built-in theme is missing: the installation is broken, not the config
-            raise BuildError([Problem(_("the built-in theme '{theme}' is missing from this installation of bulletin "
+            raise BuildError([*(found or ()), Problem(_("the built-in theme '{theme}' is missing from this installation of bulletin "
                                         "(looked in {folder})").format(theme=config.theme, folder=BUILTIN_THEMES.as_posix()),
                                       hint=_("install bulletin again (e.g. pip install --force-reinstall bulletin), "
                                              "or give the site a theme of its own in themes/{theme}/").format(theme=config.theme))])
-        raise BuildError([Problem(_("theme {theme} not found in themes/").format(theme=shown(config.theme)), rel, entries["theme"].line, hint=_("themes live in themes/NAME/ (leave 'theme' out for the built-in default theme)"))])
+        raise BuildError([*(found or ()), Problem(_("theme {theme} not found in themes/").format(theme=shown(config.theme)), rel, entries["theme"].line, hint=_("themes live in themes/NAME/ (leave 'theme' out for the built-in default theme)"))])
     return config
 
 
@@ -336,7 +346,9 @@ def _zones(entry: Entry | None, rel: str, problems: list[Problem]) -> tuple[Zone
             problems.append(
                 Problem(_("zone {zone}: slug {slug} is not valid").format(zone=shown(name), slug=shown(slug)), rel, keys.get("slug", line), hint=_("use lower-case letters, digits and hyphens, e.g. guiyang"))
             )
-            continue
+            slug = zone_slug(name)  # the zone is there all the same: reports may name it
+            if not is_valid_slug(slug):
+                continue
         for label, key in ((name, "name"), (slug, "slug")):
             if label in seen:
                 problems.append(Problem((_("zone {zone}: name {name} is already used by zone {other}") if key == "name" else

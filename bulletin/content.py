@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import posixpath
+import re
 import select
 import signal
 import time
@@ -20,7 +22,7 @@ from typing import Any, Callable
 from bulletin import markdown, slugs, system
 from bulletin.config import SiteConfig
 from bulletin.errors import BuildError, Problem
-from bulletin.frontmatter import ZoneIndex, parse_meta, split
+from bulletin.frontmatter import Split, ZoneIndex, parse_meta, split
 from bulletin.model import Body, Meta
 from bulletin.paths import NotPublishable, hidden, site_file
 from bulletin.slugs import slugify
@@ -157,7 +159,7 @@ def parse_file(rel: str, config: SiteConfig, zones: ZoneIndex) -> tuple[tuple[Me
         return None, [parts]
     meta, problems = parse_meta(parts, rel, config, zones)
     if meta is None:
-        return None, problems
+        return None, problems + _body_problems(parts, rel, config)
     if not parts.body.strip():
         return None, [Problem(_("the report has no body text"), rel, parts.body_line - 1, hint=_("write the report below the closing '---'"))]
     try:
@@ -169,6 +171,49 @@ def parse_file(rel: str, config: SiteConfig, zones: ZoneIndex) -> tuple[tuple[Me
                               rel, parts.body_line + exc.line,
                               hint=_("split it into several reports, or put long tables in a file beside it and link to that"))]
     return (meta, body), problems
+
+
+def referenced(rel: str, config: SiteConfig) -> set[str]:
+    """The files of the site (relative paths) that the report file `rel` names, read as well
+    as it can be when it has problems: its body's images and links, and its lead image."""
+    text = read_text(config.root / rel, rel)
+    parts = split(text, rel) if isinstance(text, str) else None
+    if not isinstance(parts, Split):
+        return set()
+    found = set()
+    image = re.search(r"^image:\s*['\"]?([^'\"#\n]+?)['\"]?\s*$", parts.yaml, re.M)
+    if image:
+        found.add(markdown.local_path(posixpath.dirname(rel), image.group(1)))
+    try:
+        body = markdown.render(parts.body, parts.body_line, config.summary_length, config.trusted_html, rel,
+                               nested=False, line_join=config.line_join)
+    except markdown.TooMuchMarkup:
+        return {p for p in found if p}
+    return {p for p in found | {link.path for link in body.links} if p}
+
+
+def _body_problems(parts: Split, rel: str, config: SiteConfig) -> list[Problem]:
+    """The images and links to files of the site that are missing from a body whose
+    front-matter has problems: one run of `check` reports both."""
+    if not parts.body.strip():
+        return []
+    try:
+        body = markdown.render(parts.body, parts.body_line, config.summary_length, config.trusted_html, rel,
+                               nested=False, line_join=config.line_join)
+    except markdown.TooMuchMarkup:
+        return []  # said when the front-matter is right
+    problems = []
+    for link in body.links:
+        if not link.path or (config.root / link.path).exists():
+            continue
+        if link.path.endswith(".md"):
+            problems.append(Problem(_("link to a report that does not exist: '{target}' (looked for {path})").format(
+                target=link.target, path=link.path), rel, link.line, hint=_("check the file name; paths are relative to the report's file")))
+        else:
+            subject = (_("image '{name}'") if link.is_image else _("linked file '{name}'")).format(name=link.target)
+            problems.append(Problem(_("{subject} not found (looked for {path})").format(subject=subject, path=link.path), rel, link.line,
+                                    hint=_("check the file name; paths are relative to the report's file")))
+    return problems
 
 
 # Worker-process state, set once per worker by _init_worker.

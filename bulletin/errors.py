@@ -63,12 +63,13 @@ class Problem:
 class BuildError(Exception):
     """Raised with every problem found; callers print them and exit non-zero."""
 
-    def __init__(self, problems: Sequence[Problem]):
+    def __init__(self, problems: Sequence[Problem], reports: int | None = None):
         self.problems = sorted(problems, key=Problem.sort_key)
+        self.reports = reports  # how many reports were checked, when the whole site was
         super().__init__("\n".join(p.format() for p in self.problems))
 
     def __reduce__(self):  # type: ignore[no-untyped-def]
-        return (BuildError, (self.problems,))  # so a worker process can raise it to the parent
+        return (BuildError, (self.problems, self.reports))  # so a worker process can raise it to the parent
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:

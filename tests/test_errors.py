@@ -6,7 +6,9 @@ in English, expected.zh.txt what it prints in Chinese. Regenerate them on purpos
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -173,3 +175,52 @@ def test_a_report_that_cannot_be_written_by_new_is_a_write_error(site_copy: Path
     assert main(["new", "标题", "--zone", "guiyang", "--date", "2021-03-22", "--site", str(site_copy)]) == 1
     assert capsys.readouterr().err == ("bulletin: cannot write content/2021: Permission denied\n"
                                        "  hint: free some space or fix the folder's permissions\n")
+
+
+# One `check` reports every problem ----------------------------------------------------------
+
+ALL_AT_ONCE = FIXTURES / "broken" / "all-at-once"
+
+
+def test_one_check_finds_the_problems_of_config_front_matter_and_body_together(capsys: pytest.CaptureFixture[str]) -> None:
+    """A misspelt config key does not hide the reports' problems; a front-matter problem does
+    not hide the missing image and the broken link in the same report's body; the image that
+    report does use is not called unused."""
+    assert main(["check", str(ALL_AT_ONCE)]) == 1
+    problems = (ALL_AT_ONCE / "expected.txt").read_text(encoding="utf-8").splitlines(keepends=True)[:-1]
+    assert capsys.readouterr().err == "".join(problems) + "bulletin: 5 errors, 0 warnings\n"
+    assert main(["--lang", "zh", "check", str(ALL_AT_ONCE)]) == 1
+    problems = (ALL_AT_ONCE / "expected.zh.txt").read_text(encoding="utf-8").splitlines(keepends=True)[:-1]
+    assert capsys.readouterr().err == "".join(problems) + "bulletin：5个错误，0个警告\n"
+
+
+def test_check_json_counts_the_reports_also_when_there_are_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(ALL_AT_ONCE), "--format", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["reports"] == 3
+    assert [(e["path"], e["line"]) for e in report["errors"]] == [
+        ("bulletin.yaml", 3), ("content/2021/a.md", 4), ("content/2021/b.md", 5), ("content/2021/b.md", 12), ("content/2021/b.md", 14)]
+    assert report["warnings"] == []
+
+
+def test_a_file_no_report_names_is_still_unused_when_a_report_is_broken(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(ALL_AT_ONCE, site)
+    report = site / "content/2021/b.md"
+    report.write_text(report.read_text(encoding="utf-8").replace("![园区全景](yuan-qu.png)", "园区全景"), encoding="utf-8")
+    assert main(["check", str(site)]) == 1
+    said = capsys.readouterr().err
+    assert "content/2021/yuan-qu.png: warning: this file is not a report (.md) and no report uses it\n" in said
+    assert said.endswith("bulletin: 5 errors, 1 warning\n")
+
+
+def test_without_zones_the_config_problems_come_alone(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """With no zones there is nothing to check reports against: no report is called wrong for it."""
+    site = tmp_path / "site"
+    shutil.copytree(ALL_AT_ONCE, site)
+    (site / "bulletin.yaml").write_text("title: 测试公报\nbase_url: https://example.org/\nper_pag: 10\n", encoding="utf-8")
+    assert main(["check", str(site)]) == 1
+    assert capsys.readouterr().err == ("bulletin.yaml: missing required key 'zones'\n"
+                                       "  hint: list the zones reports may name, e.g. zones: [{name: 贵阳高新区, slug: guiyang}]\n"
+                                       "bulletin.yaml:3: unknown key 'per_pag'\n  hint: did you mean 'per_page'?\n"
+                                       "bulletin: 2 errors, 0 warnings\n")
