@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from html import escape
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from bulletin.errors import BuildError, Problem
 from bulletin.model import Article
@@ -61,6 +61,7 @@ class Resolved:
     record: Record
     feed_ids: dict[str, str] = field(default_factory=dict)  # source → its feed entry's id
     redirects: dict[str, Article] = field(default_factory=dict)  # site-relative URL → the report it leads to
+    changes: list[tuple[Article, str, str]] = field(default_factory=list)  # (report, recorded address, new one)
 
 
 def address(url: str) -> str:
@@ -137,13 +138,13 @@ def write(root: Path, record: Record) -> bool:
     return True
 
 
-def resolve(record: Record, articles: Iterable[Article], absolute: callable, present: Iterable[str] = (),
-            warnings: list[Problem] | None = None) -> Resolved:
+def resolve(record: Record, articles: Iterable[Article], absolute: Callable[[str], str],
+            present: Iterable[str] = ()) -> Resolved:
     """`record` with `articles` in it: each report's entry found (by source, `id:` or address)
     or made, and its current address added. `absolute` makes a site-relative URL absolute (for
     a new report's feed id); `present` are the sources of every report that exists (drafts
-    included), whose entries no other report may take over. Warns (when `warnings` is given)
-    about each report whose address changed since the record was written."""
+    included), whose entries no other report may take over. `changes` lists each report whose
+    address is not in the record yet, though the record has an address for it."""
     record = {source: Entry(list(e.addresses), e.feed_id, e.id) for source, e in record.items()}
     articles = sorted(articles, key=lambda a: a.source)
     taken = {a.source for a in articles} | set(present)
@@ -169,18 +170,28 @@ def resolve(record: Record, articles: Iterable[Article], absolute: callable, pre
             entry.id = wanted
             by_id[wanted] = source
         if here not in entry.addresses:
-            if entry.addresses and warnings is not None:
-                before = entry.addresses[-1]
-                warnings.append(Problem(
-                    f"the report's address changed from {before} to {here}: a build keeps {before} as a redirect "
-                    f"to the new address and adds it to {RECORD_NAME}",
-                    source, getattr(article.meta, "slug_line", None) or article.meta.title_line,
-                    hint=f"build, then commit {RECORD_NAME} with the report, so that every build keeps the redirect",
-                    severity="warning"))
+            if entry.addresses:
+                resolved.changes.append((article, entry.addresses[-1], here))
             entry.addresses.append(here)
         record[source] = entry
         resolved.feed_ids[source] = entry.feed_id
     return resolved
+
+
+def changed(article: Article, before: str, after: str, recorded: bool) -> Problem:
+    """The warning about a report whose address changed from `before` to `after`: `recorded`,
+    by the build that added the new address to the record; otherwise by `check` (or a
+    preview), which writes nothing."""
+    line = article.meta.slug_line or article.meta.title_line
+    if recorded:
+        return Problem(f"the report's address changed from {before} to {after}: {before} is kept as a redirect "
+                       f"to the new address, and {RECORD_NAME} records it",
+                       article.source, line, hint=f"commit {RECORD_NAME} with the report, so that every build keeps the redirect",
+                       severity="warning")
+    return Problem(f"the report's address changed from {before} to {after}: the next build keeps {before} as a "
+                   f"redirect to the new address and records it in {RECORD_NAME}",
+                   article.source, line, hint=f"build, then commit {RECORD_NAME} with the report, so that every build keeps the redirect",
+                   severity="warning")
 
 
 def redirects(resolved: Resolved, articles: Iterable[Article], real: set[str],

@@ -108,6 +108,8 @@ class Builder:
         self.addresses: addresses.Resolved | None = None
         self._record_out: addresses.Record | None = None
         self._record: addresses.Record = {}
+        self._building = False  # load() is reading for a build (not for `check`)
+        self._address_notes: list[Problem] = []  # addresses this build records as changed
 
     def load(self, warnings: list[Problem] | None = None) -> Site:
         """Read and check everything; raises BuildError with every problem found."""
@@ -156,7 +158,13 @@ class Builder:
                 mine.addresses.extend(a for a in entry.addresses if a not in mine.addresses)
         present = {a.source for a in site.articles} | held_back
         published = addresses.resolve(record, [a for a in site.articles if addresses.publishable(a, now)],
-                                      links.absolute, present, warnings)
+                                      links.absolute, present)
+        # Said once, by the build that records the new address (not again by a rebuild that
+        # reuses its warnings); `check` and the preview say it until a build has.
+        recording = self._building and not self.in_memory
+        self._address_notes = [addresses.changed(*change, recorded=True) for change in published.changes] if recording else []
+        if warnings is not None and not recording:
+            warnings.extend(addresses.changed(*change, recorded=False) for change in published.changes)
         resolved = addresses.resolve(published.record, site.articles, links.absolute, present)
         real = {urls.output_path(url) for url in pages.page_urls(site)}
         real |= {path for spec in feeds.specs(site) for path in urls.feeds(spec.url)}
@@ -164,17 +172,20 @@ class Builder:
         addresses.redirects(resolved, site.articles, real, problems, warnings)
         self.addresses, self._record_out = resolved, published.record
 
-    def _write_record(self, warnings: list[Problem] | None) -> None:
-        """Write the record of published addresses into the site, when it changed."""
+    def _write_record(self, warnings: list[Problem] | None) -> bool:
+        """Write the record of published addresses into the site, when it changed; False when
+        it could not be written."""
         if self._record_out is None:
-            return
+            return False
         try:
             addresses.write(self.root, self._record_out)
+            return True
         except OSError as error:
             if warnings is not None:
                 warnings.append(Problem(f"could not write {addresses.RECORD_NAME}: {error}", addresses.RECORD_NAME,
                                         hint="the redirects of changed addresses are kept only while this file is kept up to date",
                                         severity="warning"))
+            return False
 
     def _images(self) -> Images:
         return Images(self.root, self.root / CACHE_DIR / "images")
@@ -182,8 +193,10 @@ class Builder:
     def build(self, warnings: list[Problem] | None = None, progress: bool = False) -> BuildReport:
         with _no_cycle_collection():
             try:
+                self._building = True
                 return self._build(warnings, progress)
             finally:
+                self._building = False
                 if self._early is not None:
                     self._early.close()
                     self._early = None
@@ -262,7 +275,8 @@ class Builder:
             if self.addresses is not None:
                 self._record = self.addresses.record
         else:
-            self._write_record(warnings)
+            if self._write_record(warnings) and warnings is not None:
+                warnings.extend(self._address_notes)
         return result
 
     def _search_index(self, site: Site, out: Output, memo: Memo) -> bool:

@@ -262,11 +262,14 @@ def test_check_warns_about_a_changed_address_and_writes_nothing(site_copy: Path,
     result = subprocess.run([sys.executable, "-m", "bulletin", "check", str(site_copy)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert (f"{QINGDAO}:2: warning: the report's address changed from /{OLD} to /{RETITLED}: "
-            f"a build keeps /{OLD} as a redirect") in result.stderr
+            f"the next build keeps /{OLD} as a redirect") in result.stderr
     assert "commit published.json" in result.stderr
     assert snapshot(site_copy) == before
-    # The build records it: check has nothing more to say.
-    _build(site_copy, tmp_path / "out")
+    # The build records it and says so, once: a rebuild with nothing new does not repeat it.
+    said = [w.message for w in _build(site_copy, tmp_path / "out") if "address changed" in w.message]
+    assert said == [f"the report's address changed from /{OLD} to /{RETITLED}: /{OLD} is kept as a redirect "
+                    f"to the new address, and published.json records it"]
+    assert not [w for w in _build(site_copy, tmp_path / "out") if "address changed" in w.message]
     warnings: list[Problem] = []
     load_site(site_copy, BuildOptions(), warnings)
     assert not [w for w in warnings if "address changed" in w.message]
