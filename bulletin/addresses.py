@@ -35,6 +35,7 @@ from bulletin.errors import BuildError, Problem
 from bulletin.model import Article
 
 RECORD_NAME = "published.json"
+SEARCH_BUNDLE = "pagefind/"  # the search index's folder (bulletin.urls.SEARCH_BUNDLE)
 RECORD_HINT = f"commit {RECORD_NAME} with the site: every build (a fresh clone, CI) makes its redirects from it"
 
 
@@ -210,7 +211,7 @@ def redirects(resolved: Resolved, articles: Iterable[Article], real: set[str],
             if url.endswith("/") or url.rsplit("/", 1)[-1].count(".") == 0:
                 url = url.rstrip("/") + "/"
             path = output_path(url)
-            if path in real or url in at:
+            if path in real or url in at or path.startswith(SEARCH_BUNDLE):
                 owner = at.get(url)
                 what = f"the page of {owner.source}" if owner is not None and owner is not article else (
                     "this report's own page" if owner is article else "a page or file of the site")

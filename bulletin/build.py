@@ -169,6 +169,7 @@ class Builder:
         real = {urls.output_path(url) for url in pages.page_urls(site)}
         real |= {path for spec in feeds.specs(site) for path in urls.feeds(spec.url)}
         real |= {urls.SITEMAP, urls.ROBOTS} | {target for a in site.articles for _, target in a.attachments}
+        real |= set(static_files(site.config, []))  # their problems are the site's: noted by site_folders
         addresses.redirects(resolved, site.articles, real, problems, warnings)
         self.addresses, self._record_out = resolved, published.record
 

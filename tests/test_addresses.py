@@ -148,6 +148,9 @@ def test_aliases_add_redirects_at_the_old_system_s_addresses(site_copy: Path, tm
     ("/", "is the home page"),
     ("/zones/", "is a page or file of the site"),
     ("/feed.xml", "is a page or file of the site"),
+    ("/assets/style.css", "is a page or file of the site"),
+    ("/pagefind/pagefind.js", "is a page or file of the site"),
+    ("/2021/03/chong-qing-gao-xin-qu-zhong-da-xiang-mu-ji-zhong-kai-gong/chart.png", "is a page or file of the site"),
     ("/2021/03/na-di-ji-kai-gong-qing-dao-gao-xin-qu-xiang-mu-luo-di-shi/", "this report's own page"),
     ("/2021/03/chong-qing-gao-xin-qu-zhong-da-xiang-mu-ji-zhong-kai-gong", "the page of content/2021/chongqing.md"),
 ])
