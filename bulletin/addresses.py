@@ -195,6 +195,20 @@ def changed(article: Article, before: str, after: str, recorded: bool) -> Proble
                    severity="warning")
 
 
+def same_ids(articles: Iterable[Article]) -> list[Problem]:
+    """An `id:` given to two reports: each but the first (by source file) is a problem."""
+    first: dict[str, str] = {}
+    problems = []
+    for article in sorted(articles, key=lambda a: a.source):
+        wanted = article.meta.id
+        if wanted and wanted in first:
+            problems.append(Problem(f"id '{wanted}' is also the id of {first[wanted]}", article.source, article.meta.id_line,
+                                    hint="each report has an id of its own: give this one another, or none"))
+        elif wanted:
+            first[wanted] = article.source
+    return problems
+
+
 def redirects(resolved: Resolved, articles: Iterable[Article], real: set[str],
               problems: list[Problem], warnings: list[Problem] | None = None) -> None:
     """Fill `resolved.redirects`: each report's former addresses and its `aliases:` lead to its

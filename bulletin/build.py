@@ -156,6 +156,9 @@ class Builder:
             for source, entry in self._record.items():
                 mine = record.setdefault(source, entry)
                 mine.addresses.extend(a for a in entry.addresses if a not in mine.addresses)
+        if twice := addresses.same_ids(site.articles):
+            problems.extend(twice)
+            return
         present = {a.source for a in site.articles} | held_back
         published = addresses.resolve(record, [a for a in site.articles if addresses.publishable(a, now)],
                                       links.absolute, present)

@@ -359,6 +359,7 @@ def parse_meta(split_: Split, path: str, config: SiteConfig, zones: ZoneIndex) -
         aliases=aliases,
         alias_lines=alias_lines,
         id=report_id or None,
+        id_line=entries["id"].line if "id" in entries else None,
         **optional,
     ), problems
 

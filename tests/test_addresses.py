@@ -297,6 +297,20 @@ def test_a_renamed_file_is_the_same_report_by_its_id_or_its_address(site_copy: P
     assert record["content/2021/qd.md"] == {"addresses": ["/" + OLD], "feed_id": HOST + OLD}
 
 
+@pytest.mark.parametrize("value, message", [
+    ("qd/0319", "may only hold letters, digits"),
+    ("[1, 2]", "'id' must be a text"),
+    ("gy-0319", "id 'gy-0319' is also the id of content/2021/guiyang.md"),
+])
+def test_an_id_that_cannot_be_a_report_s_own_is_an_error(site_copy: Path, value: str, message: str) -> None:
+    _edit(site_copy / "content/2021/guiyang.md", "zone:", "id: gy-0319\nzone:")
+    _edit(site_copy / QINGDAO, "zone:", f"id: {value}\nzone:")
+    with pytest.raises(BuildError) as raised:
+        load_site(site_copy, BuildOptions())
+    problem = next(p for p in raised.value.problems if message in p.message)
+    assert (problem.path, problem.line) == (QINGDAO, 4)
+
+
 def test_a_broken_record_is_an_error_naming_it(site_copy: Path, tmp_path: Path) -> None:
     (site_copy / RECORD).write_text('{\n"content/2021/qingdao.md": {"addresses": ["/x/"\n}\n', encoding="utf-8")
     with pytest.raises(BuildError) as raised:
