@@ -23,6 +23,7 @@ stay taken, so a later report that takes one is noticed.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -114,6 +115,15 @@ def _keys_by_line(text: str) -> Iterable[tuple[int, str]]:
                 yield number, json.loads(match.group(1))
             except ValueError:
                 pass
+
+
+def digest(root: Path) -> str | None:
+    """The record file's digest as it is now (None when there is none): a build that finds it
+    changed since the last one builds in full, since its redirects may have changed."""
+    try:
+        return hashlib.blake2b((root / RECORD_NAME).read_bytes(), digest_size=16).hexdigest()
+    except OSError:
+        return None
 
 
 def dumps(record: Record) -> str:

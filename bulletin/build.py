@@ -273,14 +273,15 @@ class Builder:
             kept = self._save_state()
             self.store.save_folders(seen.after(self.output, [*out.staged, *out.gone, *foreign], foreign) if seen is not None
                                     else Folders.of(self.output, out.written, foreign))
-            self.store.save_inputs(inputs, kept, report=result, warnings=noted, due=self._next_due)
+            if self._write_record(warnings) and warnings is not None:
+                warnings.extend(self._address_notes)
+            # The record as this build left it: a later one that finds it otherwise builds in full.
+            self.store.save_inputs(inputs, kept, report=result, warnings=noted, due=self._next_due,
+                                   record=addresses.digest(self.root))
         if isinstance(out, MemoryOutput):
             self.files = out.files
             if self.addresses is not None:
                 self._record = self.addresses.record
-        else:
-            if self._write_record(warnings) and warnings is not None:
-                warnings.extend(self._address_notes)
         return result
 
     def _search_index(self, site: Site, out: Output, memo: Memo) -> bool:
@@ -318,6 +319,8 @@ class Builder:
             return None
         changed = inputs.changed(saved["inputs"])
         if not changed or len(changed) > self.PATCH_LIMIT:
+            return None
+        if saved.get("record") != addresses.digest(self.root):  # its redirects may have changed
             return None
         written = self._previous_output(saved)
         if written is None:
@@ -397,7 +400,8 @@ class Builder:
             warnings.extend(saved["warnings"])
         # The output's folders file stays as the last full build left it: the folders this
         # patch wrote into have moved on since, so the next full build reads them again.
-        self.store.save_inputs(inputs, kept, report=result, warnings=saved["warnings"], due=saved.get("due"))
+        self.store.save_inputs(inputs, kept, report=result, warnings=saved["warnings"], due=saved.get("due"),
+                               record=saved.get("record"))
         return result
 
     def _patch_addresses(self, site: Site) -> addresses.Resolved | None:
@@ -508,7 +512,7 @@ class Builder:
     def _unchanged(self, inputs: state.Inputs, saved: dict | None) -> tuple[BuildReport, list[Problem]] | None:
         if saved is None or saved["inputs"].digest != inputs.digest or self._previous_output(saved) is None:
             return None
-        if not (self.root / addresses.RECORD_NAME).is_file():  # deleted: the next full build writes it again
+        if saved.get("record") != addresses.digest(self.root):  # edited, checked out or deleted
             return None
         return saved["report"], saved["warnings"]
 

@@ -311,6 +311,30 @@ def test_an_id_that_cannot_be_a_report_s_own_is_an_error(site_copy: Path, value:
     assert (problem.path, problem.line) == (QINGDAO, 4)
 
 
+def test_a_rebuild_notices_a_record_changed_by_hand(site_copy: Path, tmp_path: Path) -> None:
+    """A record brought by a checkout (or edited) changes the redirects even when no report
+    changed, or only a report's text (which a rebuild otherwise patches in place)."""
+    output = tmp_path / "out"
+    builder = Builder(site_copy, output)
+    builder.build()
+    record = _record(site_copy)
+    record[QINGDAO]["addresses"].insert(0, "/2021/03/old-qingdao/")
+    (site_copy / RECORD).write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    Builder(site_copy, output).build()
+    _assert_redirect(output, "2021/03/old-qingdao/", OLD)
+    record[QINGDAO]["addresses"].insert(0, "/2021/03/older-qingdao/")
+    (site_copy / RECORD).write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    _edit(site_copy / QINGDAO, "16个重点项目", "17个重点项目")
+    builder.build()
+    _assert_redirect(output, "2021/03/older-qingdao/", OLD)
+    # Deleted: written again, though nothing else changed (the addresses it alone knew are lost,
+    # as in a cold build).
+    (site_copy / RECORD).unlink()
+    Builder(site_copy, output).build()
+    assert _record(site_copy)[QINGDAO]["addresses"] == ["/" + OLD]
+    assert not (output / "2021/03/older-qingdao").exists()
+
+
 def test_a_broken_record_is_an_error_naming_it(site_copy: Path, tmp_path: Path) -> None:
     (site_copy / RECORD).write_text('{\n"content/2021/qingdao.md": {"addresses": ["/x/"\n}\n', encoding="utf-8")
     with pytest.raises(BuildError) as raised:
