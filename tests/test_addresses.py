@@ -335,6 +335,16 @@ def test_a_rebuild_notices_a_record_changed_by_hand(site_copy: Path, tmp_path: P
     assert not (output / "2021/03/older-qingdao").exists()
 
 
+def test_a_deleted_report_keeps_its_entry_and_leaves_no_redirect(site_copy: Path, tmp_path: Path) -> None:
+    output = tmp_path / "out"
+    _build(site_copy, output)
+    before = _record(site_copy)["content/2021/chongqing.md"]
+    (site_copy / "content/2021/chongqing.md").unlink()
+    _build(site_copy, output)
+    assert _record(site_copy)["content/2021/chongqing.md"] == before  # its address stays taken
+    assert not (output / before["addresses"][0][1:]).exists()  # nothing to lead to: not found
+
+
 def test_a_broken_record_is_an_error_naming_it(site_copy: Path, tmp_path: Path) -> None:
     (site_copy / RECORD).write_text('{\n"content/2021/qingdao.md": {"addresses": ["/x/"\n}\n', encoding="utf-8")
     with pytest.raises(BuildError) as raised:
