@@ -17,7 +17,7 @@ import posixpath
 
 from markupsafe import Markup
 
-from bulletin import __version__, feeds, pages, search, slugs, state, svg, system, urls
+from bulletin import __version__, addresses, feeds, pages, search, slugs, state, svg, system, urls
 from bulletin.config import BUILTIN_THEMES, CONFIG_NAME, SiteConfig, load_config
 from bulletin.content import EarlyParse, Report, config_key, load_reports, parse_file, referenced, site_path
 from bulletin.frontmatter import ZoneIndex
@@ -109,6 +109,14 @@ class Builder:
         self._early: EarlyParse | None = None
         self._written: tuple[set[str] | None] | None = None  # the manifest, once read in this build
         self.store = state.Store(self.root, self.output, _STATE_VERSION)
+        # The record of published addresses (see bulletin.addresses): as this build resolved
+        # it, as it writes it to the site (published reports only), and, for the preview, as
+        # the last build left it in memory.
+        self.addresses: addresses.Resolved | None = None
+        self._record_out: addresses.Record | None = None
+        self._record: addresses.Record = {}
+        self._building = False  # load() is reading for a build (not for `check`)
+        self._address_notes: list[Problem] = []  # addresses this build records as changed
 
     def load(self, warnings: list[Problem] | None = None) -> Site:
         """Read and check everything; raises BuildError with every problem found."""
@@ -132,6 +140,8 @@ class Builder:
                             images=self._images(), previous=previous)
         except BuildError as error:
             problems.extend(error.problems)
+        else:
+            self._resolve(site, {r.source for r in held_back}, now, warnings, problems)
         if config.search and not self.in_memory:  # the preview indexes in the background, if it can
             try:  # `check` says what `build` would find missing at the end
                 search.find_pagefind(self.root)
@@ -142,14 +152,65 @@ class Builder:
             raise BuildError(problems, reports=len(reports) + len({p.path for p in problems if p.path and p.path.endswith(".md")}))
         return site
 
+    def _resolve(self, site: Site, held_back: set[str], now: datetime, warnings: list[Problem] | None,
+                 problems: list[Problem]) -> None:
+        """The record of published addresses with this build's reports in it, and the redirects
+        that follow from it (see bulletin.addresses)."""
+        links = Links(site.config.base_url, site.config.path_prefix)
+        try:
+            record = addresses.read(self.root)
+        except BuildError as error:
+            problems.extend(error.problems)
+            return
+        if self.in_memory:  # what earlier previews saw, though no build wrote it to the site
+            for source, entry in self._record.items():
+                mine = record.setdefault(source, entry)
+                mine.addresses.extend(a for a in entry.addresses if a not in mine.addresses)
+        if twice := addresses.same_ids(site.articles):
+            problems.extend(twice)
+            return
+        present = {a.source for a in site.articles} | held_back
+        published = addresses.resolve(record, [a for a in site.articles if addresses.publishable(a, now)],
+                                      links.absolute, present)
+        # Said once, by the build that records the new address (not again by a rebuild that
+        # reuses its warnings); `check` and the preview say it until a build has.
+        recording = self._building and not self.in_memory
+        self._address_notes = [addresses.changed(*change, recorded=True) for change in published.changes] if recording else []
+        if warnings is not None and not recording:
+            warnings.extend(addresses.changed(*change, recorded=False) for change in published.changes)
+        resolved = addresses.resolve(published.record, site.articles, links.absolute, present)
+        real = {urls.output_path(url) for url in pages.page_urls(site)}
+        real |= {path for spec in feeds.specs(site) for path in urls.feeds(spec.url)}
+        real |= {urls.SITEMAP, urls.ROBOTS} | {target for a in site.articles for _, target in a.attachments}
+        real |= set(static_files(site.config, []))  # their problems are the site's: noted by site_folders
+        addresses.redirects(resolved, site.articles, real, problems, warnings)
+        self.addresses, self._record_out = resolved, published.record
+
+    def _write_record(self, warnings: list[Problem] | None) -> bool:
+        """Write the record of published addresses into the site, when it changed; False when
+        it could not be written."""
+        if self._record_out is None:
+            return False
+        try:
+            addresses.write(self.root, self._record_out)
+            return True
+        except OSError as error:
+            if warnings is not None:
+                warnings.append(Problem(f"could not write {addresses.RECORD_NAME}: {error}", addresses.RECORD_NAME,
+                                        hint="the redirects of changed addresses are kept only while this file is kept up to date",
+                                        severity="warning"))
+            return False
+
     def _images(self) -> Images:
         return Images(self.root, self.root / CACHE_DIR / "images", write=not self.read_only)
 
     def build(self, warnings: list[Problem] | None = None, progress: bool = False) -> BuildReport:
         with _no_cycle_collection():
             try:
+                self._building = True
                 return self._build(warnings, progress)
             finally:
+                self._building = False
                 if self._early is not None:
                     self._early.close()
                     self._early = None
@@ -195,7 +256,8 @@ class Builder:
         out = MemoryOutput(self.files) if self.in_memory else Output(self.output, previous)
         reindex = False
         with out:
-            page_count, feed_count, memo = render(site, out, progress, self.memo, meanwhile=lambda: _pack(site))
+            page_count, feed_count, memo = render(site, out, progress, self.memo, meanwhile=lambda: _pack(site),
+                                                  addresses=self.addresses)
             if isinstance(out, Output):
                 reindex = self._search_index(site, out, memo)
                 seen = self.store.folders() if saved and out.patching else None
@@ -225,9 +287,15 @@ class Builder:
             kept = self._save_state()
             self.store.save_folders(seen.after(self.output, [*out.staged, *out.gone, *foreign], foreign) if seen is not None
                                     else Folders.of(self.output, out.written, foreign))
-            self.store.save_inputs(inputs, kept, report=result, warnings=noted, due=self._next_due)
+            if self._write_record(warnings) and warnings is not None:
+                warnings.extend(self._address_notes)
+            # The record as this build left it: a later one that finds it otherwise builds in full.
+            self.store.save_inputs(inputs, kept, report=result, warnings=noted, due=self._next_due,
+                                   record=addresses.digest(self.root))
         if isinstance(out, MemoryOutput):
             self.files = out.files
+            if self.addresses is not None:
+                self._record = self.addresses.record
         return result
 
     def _search_index(self, site: Site, out: Output, memo: Memo) -> bool:
@@ -265,6 +333,8 @@ class Builder:
             return None
         changed = inputs.changed(saved["inputs"])
         if not changed or len(changed) > self.PATCH_LIMIT:
+            return None
+        if saved.get("record") != addresses.digest(self.root):  # its redirects may have changed
             return None
         written = self._previous_output(saved)
         if written is None:
@@ -309,7 +379,8 @@ class Builder:
         loaded = time.perf_counter()
         out = Output(self.output, written)
         with out:
-            page_count, feed_count, current = render(site, out, memo=memo, changed=set(changed), theme=theme)
+            page_count, feed_count, current = render(site, out, memo=memo, changed=set(changed), theme=theme,
+                                                     addresses=self._patch_addresses(site))
             reindex = self._search_index(site, out, current)
             out.carry_rest("unchanged")
             self.store.invalidate()
@@ -343,8 +414,19 @@ class Builder:
             warnings.extend(saved["warnings"])
         # The output's folders file stays as the last full build left it: the folders this
         # patch wrote into have moved on since, so the next full build reads them again.
-        self.store.save_inputs(inputs, kept, report=result, warnings=saved["warnings"], due=saved.get("due"))
+        self.store.save_inputs(inputs, kept, report=result, warnings=saved["warnings"], due=saved.get("due"),
+                               record=saved.get("record"))
         return result
+
+    def _patch_addresses(self, site: Site) -> addresses.Resolved | None:
+        """The feed ids of a patch: no address changed since the last build, which wrote them."""
+        if self.addresses is not None:
+            return self.addresses
+        try:
+            record = addresses.read(self.root)
+        except BuildError:
+            return None
+        return addresses.resolve(record, site.articles, Links(site.config.base_url, site.config.path_prefix).absolute)
 
     # What a later `bulletin build` may reuse (see bulletin.state).
     def _load_state(self, saved: dict | None, reports: bool) -> None:
@@ -444,6 +526,8 @@ class Builder:
     def _unchanged(self, inputs: state.Inputs, saved: dict | None) -> tuple[BuildReport, list[Problem]] | None:
         if saved is None or saved["inputs"].digest != inputs.digest or self._previous_output(saved) is None:
             return None
+        if saved.get("record") != addresses.digest(self.root):  # edited, checked out or deleted
+            return None
         return saved["report"], saved["warnings"]
 
     def _previous_output(self, saved: dict) -> set[str] | None:
@@ -537,17 +621,19 @@ def check_output_location(root: Path, output: Path) -> None:
 
 def render(site: Site, out: Output | MemoryOutput, progress: bool = False, memo: Memo | None = None,
            changed: set[str] | None = None, theme: Theme | None = None,
-           meanwhile: Callable[[], object] | None = None) -> tuple[int, int, Memo]:
+           meanwhile: Callable[[], object] | None = None,
+           addresses: addresses.Resolved | None = None) -> tuple[int, int, Memo]:
     """Render every page, feed and extra file of `site` into `out` (see _render). Worker
     processes it starts are done when it returns, and stopped at once when it fails: they are
     not left writing into the output while it is cleaned up."""
     with system.scope():
-        return _render(site, out, progress, memo, changed, theme, meanwhile)
+        return _render(site, out, progress, memo, changed, theme, meanwhile, addresses)
 
 
 def _render(site: Site, out: Output | MemoryOutput, progress: bool = False, memo: Memo | None = None,
             changed: set[str] | None = None, theme: Theme | None = None,
-            meanwhile: Callable[[], object] | None = None) -> tuple[int, int, Memo]:
+            meanwhile: Callable[[], object] | None = None,
+            record: addresses.Resolved | None = None) -> tuple[int, int, Memo]:
     """Render every page, feed and extra file of `site` into `out`.
 
     Returns (pages, feeds, memo). With the `memo` of the previous build into the same output,
@@ -560,7 +646,11 @@ def _render(site: Site, out: Output | MemoryOutput, progress: bool = False, memo
     counts returned are of the pages and feeds looked at.
 
     `meanwhile`: work for this process while worker processes finish the report pages, if any.
+
+    `record`: the addresses each report has had: its feed entry's id, and the redirect pages
+    written at its former addresses and aliases.
     """
+    feed_ids = record.feed_ids if record is not None else None
     config = site.config
     links = Links(config.base_url, config.path_prefix)
     theme = theme or Theme(config, links)
@@ -598,7 +688,7 @@ def _render(site: Site, out: Output | MemoryOutput, progress: bool = False, memo
                 for page in article_pages for path in (urls.output_path(page.url),)]
         # The feeds too, once the workers are through the pages: this process has the lists.
         feed_jobs = [(spec, [(str(out.place(path, spec.source)), str(out.target / path)) for path in urls.feeds(spec.url)])
-                     for spec in feeds.specs(site)]
+                     for spec in feeds.specs(site, feed_ids)]
         pool, workers = _render_elsewhere(theme, common, everything, jobs, feed_jobs, links)
     entries: Mapping[str, Markup]
     if changed is None:
@@ -649,12 +739,12 @@ def _render(site: Site, out: Output | MemoryOutput, progress: bool = False, memo
     for path, page in later:
         out.write(path, theme.render(page.template, page=page, **common, **page.context), page.source)
     feed_count = 0
-    for spec in feeds.specs(site):
+    for spec in feeds.specs(site, feed_ids):
         paths = urls.feeds(spec.url)
         feed_count += len(paths)
         if affected is not None and not any(p in affected for p in paths):
             continue
-        key = fingerprint(everything, spec.url, spec.title, spec.description, spec.items,
+        key = fingerprint(everything, spec.url, spec.title, spec.description, spec.items, spec.ids,
                           None if spec.items else feeds.empty_feed_date(site))
         # Rendered here unless the workers do it, or the last build's files stand.
         if workers is None and not (all(previous.pages.get(p) == key for p in paths)
@@ -667,6 +757,17 @@ def _render(site: Site, out: Output | MemoryOutput, progress: bool = False, memo
             current.pages[path] = key
             if used is not None:
                 current.deps[path] = used
+    if changed is None and record is not None:  # otherwise every address is as it was
+        # Redirect pages, at the former addresses and aliases: not in the sitemap.
+        for url, article in record.redirects.items():
+            path = urls.output_path(url)
+            html = addresses.page(links.href(article.url), links.absolute(article.url), article.title, config.language)
+            key = fingerprint("redirect", html)
+            if previous.pages.get(path) != key or not out.keep(path, article.source):
+                out.write(path, html, article.source)
+            current.pages[path] = key
+            if track:
+                current.deps[path] = (frozenset(), frozenset())
     if changed is None:  # otherwise the URLs, dates, attachments and static files are as they were
         out.write(urls.SITEMAP, render_sitemap(sitemap, links), "sitemap")
         out.write(urls.ROBOTS, f"User-agent: *\nAllow: /\n\nSitemap: {links.absolute(urls.SITEMAP)}\n", "robots.txt")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from html import escape
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Iterator, Mapping
 from urllib.parse import urljoin
 
 from bulletin import markdown, urls
@@ -58,27 +58,35 @@ class FeedSpec:
     description: str
     items: tuple[Article, ...] | tuple[Edition, ...]
     source: str
+    ids: tuple[str, ...] = ()  # each article's entry id, from the record of addresses ('' if none)
 
 
-def specs(site: Site) -> Iterator[FeedSpec]:
-    """The site's feeds: the whole site, each zone and each tag, newest items first."""
+def specs(site: Site, ids: Mapping[str, str] | None = None) -> Iterator[FeedSpec]:
+    """The site's feeds: the whole site, each zone and each tag, newest items first. `ids`:
+    each report's feed entry id by source file (see bulletin.addresses); a report without one
+    has its absolute URL as its id."""
     config = site.config
     limit = config.feed_limit
-    yield FeedSpec(urls.HOME, config.title, config.description or config.title, site.articles[:limit], "site feed")
+
+    def of(articles: tuple[Article, ...]) -> tuple[str, ...]:
+        return tuple(ids.get(a.source, "") for a in articles) if ids else ()
+
+    yield FeedSpec(urls.HOME, config.title, config.description or config.title, site.articles[:limit], "site feed",
+                   of(site.articles[:limit]))
     for group in site.zones:
         yield FeedSpec(group.url, f"{group.name} - {config.title}", f"{config.title}：{group.name}的报道",
-                       group.articles[:limit], f"zone feed {group.name}")
+                       group.articles[:limit], f"zone feed {group.name}", of(group.articles[:limit]))
     for group in site.tags:
         yield FeedSpec(group.url, f"{group.name} - {config.title}", f"{config.title}：标签“{group.name}”的报道",
-                       group.articles[:limit], f"tag feed {group.name}")
+                       group.articles[:limit], f"tag feed {group.name}", of(group.articles[:limit]))
     if site.editions:
         yield FeedSpec(urls.EDITIONS, f"{EDITIONS_TITLE} - {config.title}", f"{config.title}的每一期：版面与报道",
                        site.editions[:limit], "edition feed")
 
 
-def feeds(site: Site, links: Links) -> Iterator[tuple[str, bytes, str]]:
+def feeds(site: Site, links: Links, ids: Mapping[str, str] | None = None) -> Iterator[tuple[str, bytes, str]]:
     """(output path, bytes, source) for every feed of the site."""
-    for spec in specs(site):
+    for spec in specs(site, ids):
         for path, data in render(spec, site, links):
             yield path, data, spec.source
 
@@ -104,15 +112,18 @@ def render(spec: FeedSpec, site: Site, links: Links) -> Iterator[tuple[str, byte
     newest = empty_feed_date(site) if not items else max(_updated(item) for item in items)
     fg.updated(newest)
     fg.lastBuildDate(newest)
-    for item in items:
+    for index, item in enumerate(items):
         entry = fg.add_entry(order="append")
         if isinstance(item, Edition):
             _edition_entry(entry, item, links)
             continue
         article = item
         absolute = links.absolute(article.url)
-        entry.id(absolute)
-        entry.guid(absolute, permalink=True)
+        # Assigned once, when the report was first published: a new headline, date or slug
+        # does not make it a new entry for subscribers.
+        entry_id = (spec.ids[index] if index < len(spec.ids) else "") or absolute
+        entry.id(entry_id)
+        entry.guid(entry_id, permalink=entry_id == absolute)
         entry.title(article.title)
         entry.link(href=absolute)
         entry.published(article.date)

@@ -18,7 +18,7 @@ from bulletin.i18n import _
 
 FIELDS = (
     "title", "date", "zone", "reporter", "tags", "slug", "summary", "draft",
-    "image", "image_caption", "image_credit", "edition", "page", "position",
+    "image", "image_caption", "image_credit", "edition", "page", "position", "aliases", "id",
 )
 REQUIRED = ("title", "date", "zone")
 _FENCE = re.compile(r"^---[ \t]*$")
@@ -336,6 +336,11 @@ def parse_meta(split_: Split, path: str, config: SiteConfig, zones: ZoneIndex) -
         fail(entries["image"], _("'image' cannot be '{image}': {reason}").format(image=visible(optional['image']), reason=reason),
              _("give the path of an image file beside the report (photo.jpg) or an http(s) address"))
     edition, page, position = _printed(get("edition"), get("page"), get("position"), fail)
+    aliases, alias_lines = _aliases(get("aliases"), fail)
+    report_id = _text(get("id"), "id", fail)
+    if report_id and not _ID.match(report_id):
+        fail(entries["id"], f"id '{shown(report_id)}' may only hold letters, digits, '.', '_' and '-' (at most 100)",
+             "e.g. id: 2021-0319-qingdao; it never changes, even when the file is renamed")
     if problems or zone is None:
         return None, problems
     return Meta(
@@ -356,6 +361,10 @@ def parse_meta(split_: Split, path: str, config: SiteConfig, zones: ZoneIndex) -
         edition_line=entries["edition"].line if "edition" in entries else None,
         page_line=entries["page"].line if "page" in entries else None,
         position_line=entries["position"].line if "position" in entries else None,
+        aliases=aliases,
+        alias_lines=alias_lines,
+        id=report_id or None,
+        id_line=entries["id"].line if "id" in entries else None,
         **optional,
     ), problems
 
@@ -390,6 +399,56 @@ def _printed(edition_entry: Entry | None, page_entry: Entry | None, position_ent
     return (edition if isinstance(edition, IssueRef) else None,
             page if isinstance(page, PageRef) else None,
             position if isinstance(position, int) else None)
+
+
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+ALIAS_HINT = "write the old address as a path of this site, starting with '/': e.g. /news/2021/123.html or /old/path/"
+
+
+def _aliases(entry: Entry | None, fail: Callable[..., None]) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """The report's old addresses (site-relative paths), each with its line."""
+    if entry is None or entry.value is None:
+        return (), ()
+    value = entry.value
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list):
+        fail(entry, f"'aliases' must be a list of addresses, not {_kind(value)}", ALIAS_HINT)
+        return (), ()
+    lines = entry.item_lines() if isinstance(value, list) else [entry.line]
+    found: dict[str, int] = {}
+    for item, line in zip(items, lines):
+        where = Entry(value, line)
+        if not isinstance(item, str):
+            fail(where, f"'aliases': each address must be a text, not {_kind(item)}", ALIAS_HINT)
+            continue
+        alias = item.strip()
+        problem = alias_problem(alias)
+        if problem:
+            fail(where, f"'aliases': '{shown(alias)}' {problem}", ALIAS_HINT)
+        elif alias not in found:
+            found[alias] = line
+    return tuple(found), tuple(found.values())
+
+
+def alias_problem(alias: str) -> str | None:
+    """Why `alias` cannot be an old address of this site, or None."""
+    if _SCHEME.match(alias) or alias.startswith("//"):
+        return "is a full address: an alias is a path on this site"
+    if not alias.startswith("/"):
+        return "does not start with '/'"
+    if alias == "/":
+        return "is the home page"
+    if any(ch in alias for ch in "?#\\") or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in alias):
+        return "holds a character a path cannot hold here (?, #, \\, a space or a control character)"
+    parts = alias[1:].rstrip("/").split("/")
+    if any(part in ("..", ".") for part in parts):
+        return "holds '.' or '..': it must name the address itself"
+    if any(not part for part in parts):
+        return "holds an empty part ('//')"
+    if any(part.startswith(".") for part in parts):
+        return "holds a hidden name (starting with '.'), which hosts do not serve"
+    return None
 
 
 def _text(entry: Entry | None, key: str, fail: Callable[..., None]) -> str | None:

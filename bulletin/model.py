@@ -126,6 +126,10 @@ class Meta:
     edition_line: int | None = None
     page_line: int | None = None
     position_line: int | None = None
+    aliases: tuple[str, ...] = ()  # old site-relative addresses that lead here ('/news/2021/123.html')
+    alias_lines: tuple[int, ...] = ()
+    id: str | None = None  # a stable id that follows the report when its file is renamed
+    id_line: int | None = None
 
 
 @dataclass(frozen=True)

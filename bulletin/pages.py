@@ -193,3 +193,16 @@ def _paginated(
             context={**(extra or {}), "entries": [entries[a.url] for a in chunk], "paginator": paginator,
                      "total": len(articles)},
         )
+
+
+class _Blank(dict):  # type: ignore[type-arg]
+    """Any article's list entry, as nothing: for listing URLs without rendering."""
+
+    def __missing__(self, key: str) -> Markup:
+        return Markup("")
+
+
+def page_urls(site: Site) -> Iterator[str]:
+    """The URL of every page `pages` yields, in the same order."""
+    for page in pages(site, _Blank()):
+        yield page.url

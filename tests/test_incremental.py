@@ -22,6 +22,9 @@ def _edit(path: Path, old: str, new: str) -> None:
 EDITS: dict[str, Callable[[Path], None]] = {
     "edit a body": lambda s: _edit(s / "content/2021/qingdao.md", "16个重点项目", "17个重点项目"),
     "edit a title": lambda s: _edit(s / "content/2021/qingdao.md", "拿地即开工", "拿地就开工"),
+    "retitle it again (two old addresses)": lambda s: _edit(s / "content/2021/qingdao.md", "拿地就开工", "拿地便开工"),
+    "give a report a slug": lambda s: _edit(s / "content/2021/chongqing.md", "zone: 重庆高新区\n",
+                                            "zone: 重庆高新区\nslug: chongqing-kaigong\naliases: [/news/101.html]\n"),
     "move to another zone": lambda s: _edit(s / "content/2021/qingdao.md", "zone: qingdao", "zone: guiyang"),
     "change the date": lambda s: _edit(s / "content/2021/guiyang.md", "date: 2021-03-19", "date: 2020-11-30"),
     "change the tags": lambda s: _edit(s / "content/2021/guiyang.md", "tags: [产业招商, 营商环境]", "tags: [营商环境, 新标签]"),
