@@ -34,10 +34,11 @@ from typing import Callable, Iterable
 
 from bulletin.errors import BuildError, Problem
 from bulletin.model import Article
+from bulletin.i18n import _
 
 RECORD_NAME = "published.json"
 SEARCH_BUNDLE = "pagefind/"  # the search index's folder (bulletin.urls.SEARCH_BUNDLE)
-RECORD_HINT = f"commit {RECORD_NAME} with the site: every build (a fresh clone, CI) makes its redirects from it"
+RECORD_HINT = _("commit {record} with the site: every build (a fresh clone, CI) makes its redirects from it").format(record=RECORD_NAME)
 
 
 @dataclass
@@ -80,15 +81,15 @@ def read(root: Path) -> Record:
     except FileNotFoundError:
         return {}
     except (OSError, UnicodeDecodeError) as error:
-        raise BuildError([Problem(f"cannot read {RECORD_NAME}: {error}", RECORD_NAME, None, hint=RECORD_HINT)])
-    hint = f"bulletin writes {RECORD_NAME} on each build: restore it from the site's history (e.g. git checkout {RECORD_NAME}), then build"
+        raise BuildError([Problem(_("cannot read {record}: {error}").format(record=RECORD_NAME, error=error), RECORD_NAME, None, hint=RECORD_HINT)])
+    hint = _("bulletin writes {record} on each build: restore it from the site's history (e.g. git checkout {record}), then build").format(record=RECORD_NAME)
     try:
         data = json.loads(text)
     except ValueError as error:
         line = getattr(error, "lineno", None)
-        raise BuildError([Problem(f"{RECORD_NAME} is not valid JSON", RECORD_NAME, line, hint=hint)])
+        raise BuildError([Problem(_("{record} is not valid JSON").format(record=RECORD_NAME), RECORD_NAME, line, hint=hint)])
     if not isinstance(data, dict):
-        raise BuildError([Problem(f"{RECORD_NAME} must hold one entry per report", RECORD_NAME, 1, hint=hint)])
+        raise BuildError([Problem(_("{record} must hold one entry per report").format(record=RECORD_NAME), RECORD_NAME, 1, hint=hint)])
     lines = {key: number for number, key in _keys_by_line(text)}
     record: Record = {}
     problems = []
@@ -98,7 +99,7 @@ def read(root: Path) -> Record:
               and isinstance(value.get("feed_id"), str) and value["feed_id"]
               and isinstance(value.get("id"), (str, type(None))))
         if not ok:
-            problems.append(Problem(f"the entry of '{source}' in {RECORD_NAME} is not one bulletin writes",
+            problems.append(Problem(_("the entry of '{source}' in {record} is not one bulletin writes").format(source=source, record=RECORD_NAME),
                                     RECORD_NAME, lines.get(source), hint=hint))
             continue
         record[source] = Entry(list(dict.fromkeys(value["addresses"])), value["feed_id"], value.get("id") or None)
@@ -195,13 +196,15 @@ def changed(article: Article, before: str, after: str, recorded: bool) -> Proble
     preview), which writes nothing."""
     line = article.meta.slug_line or article.meta.title_line
     if recorded:
-        return Problem(f"the report's address changed from {before} to {after}: {before} is kept as a redirect "
-                       f"to the new address, and {RECORD_NAME} records it",
-                       article.source, line, hint=f"commit {RECORD_NAME} with the report, so that every build keeps the redirect",
+        return Problem(_("the report's address changed from {before} to {after}: {before} is kept as a redirect "
+                         "to the new address, and {record} records it").format(before=before, after=after, record=RECORD_NAME),
+                       article.source, line,
+                       hint=_("commit {record} with the report, so that every build keeps the redirect").format(record=RECORD_NAME),
                        severity="warning")
-    return Problem(f"the report's address changed from {before} to {after}: the next build keeps {before} as a "
-                   f"redirect to the new address and records it in {RECORD_NAME}",
-                   article.source, line, hint=f"build, then commit {RECORD_NAME} with the report, so that every build keeps the redirect",
+    return Problem(_("the report's address changed from {before} to {after}: the next build keeps {before} as a "
+                     "redirect to the new address and records it in {record}").format(before=before, after=after, record=RECORD_NAME),
+                   article.source, line,
+                   hint=_("build, then commit {record} with the report, so that every build keeps the redirect").format(record=RECORD_NAME),
                    severity="warning")
 
 
@@ -212,8 +215,8 @@ def same_ids(articles: Iterable[Article]) -> list[Problem]:
     for article in sorted(articles, key=lambda a: a.source):
         wanted = article.meta.id
         if wanted and wanted in first:
-            problems.append(Problem(f"id '{wanted}' is also the id of {first[wanted]}", article.source, article.meta.id_line,
-                                    hint="each report has an id of its own: give this one another, or none"))
+            problems.append(Problem(_("id '{id}' is also the id of {other}").format(id=wanted, other=first[wanted]), article.source, article.meta.id_line,
+                                    hint=_("each report has an id of its own: give this one another, or none")))
         elif wanted:
             first[wanted] = article.source
     return problems
@@ -237,13 +240,13 @@ def redirects(resolved: Resolved, articles: Iterable[Article], real: set[str],
             path = output_path(url)
             if path in real or url in at or path.startswith(SEARCH_BUNDLE):
                 owner = at.get(url)
-                what = f"the page of {owner.source}" if owner is not None and owner is not article else (
-                    "this report's own page" if owner is article else "a page or file of the site")
-                problems.append(Problem(f"the alias '{alias}' is {what}: a redirect there would replace it",
-                                        article.source, line, hint="delete the alias, or give the old address it had"))
+                what = _("the page of {source}").format(source=owner.source) if owner is not None and owner is not article else (
+                    _("this report's own page") if owner is article else _("a page or file of the site"))
+                problems.append(Problem(_("the alias '{alias}' is {what}: a redirect there would replace it").format(alias=alias, what=what),
+                                        article.source, line, hint=_("delete the alias, or give the old address it had")))
             elif url in found and found[url] is not article:
-                problems.append(Problem(f"the alias '{alias}' is also an alias of {found[url].source}",
-                                        article.source, line, hint="an old address can lead to one report only: delete one of them"))
+                problems.append(Problem(_("the alias '{alias}' is also an alias of {other}").format(alias=alias, other=found[url].source),
+                                        article.source, line, hint=_("an old address can lead to one report only: delete one of them")))
             else:
                 found[url] = article
                 lines[url] = line
@@ -258,12 +261,12 @@ def redirects(resolved: Resolved, articles: Iterable[Article], real: set[str],
             owner = at.get(url)
             if owner is not None or output_path(url) in real:
                 if warnings is not None:
-                    taker = owner.source if owner is not None else "a page of the site"
+                    taker = owner.source if owner is not None else _("a page of the site")
                     warnings.append(Problem(
-                        f"{former}, a former address of this report, is now the page of {taker}: "
-                        f"readers who saved the old address find that page, not this report",
+                        _("{former}, a former address of this report, is now the page of {taker}: "
+                          "readers who saved the old address find that page, not this report").format(former=former, taker=taker),
                         source, article.meta.title_line,
-                        hint="give one of the two reports another slug, if the old address must keep leading here",
+                        hint=_("give one of the two reports another slug, if the old address must keep leading here"),
                         severity="warning"))
                 continue
             found[url] = article

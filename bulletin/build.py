@@ -196,8 +196,9 @@ class Builder:
             return True
         except OSError as error:
             if warnings is not None:
-                warnings.append(Problem(f"could not write {addresses.RECORD_NAME}: {error}", addresses.RECORD_NAME,
-                                        hint="the redirects of changed addresses are kept only while this file is kept up to date",
+                warnings.append(Problem(_("could not write {record}: {error}").format(record=addresses.RECORD_NAME, error=error),
+                                        addresses.RECORD_NAME,
+                                        hint=_("the redirects of changed addresses are kept only while this file is kept up to date"),
                                         severity="warning"))
             return False
 

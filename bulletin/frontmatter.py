@@ -339,8 +339,8 @@ def parse_meta(split_: Split, path: str, config: SiteConfig, zones: ZoneIndex) -
     aliases, alias_lines = _aliases(get("aliases"), fail)
     report_id = _text(get("id"), "id", fail)
     if report_id and not _ID.match(report_id):
-        fail(entries["id"], f"id '{shown(report_id)}' may only hold letters, digits, '.', '_' and '-' (at most 100)",
-             "e.g. id: 2021-0319-qingdao; it never changes, even when the file is renamed")
+        fail(entries["id"], _("id '{id}' may only hold letters, digits, '.', '_' and '-' (at most 100)").format(id=visible(report_id)),
+             _("e.g. id: 2021-0319-qingdao; it never changes, even when the file is renamed"))
     if problems or zone is None:
         return None, problems
     return Meta(
@@ -403,7 +403,7 @@ def _printed(edition_entry: Entry | None, page_entry: Entry | None, position_ent
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
-ALIAS_HINT = "write the old address as a path of this site, starting with '/': e.g. /news/2021/123.html or /old/path/"
+ALIAS_HINT = _("write the old address as a path of this site, starting with '/': e.g. /news/2021/123.html or /old/path/")
 
 
 def _aliases(entry: Entry | None, fail: Callable[..., None]) -> tuple[tuple[str, ...], tuple[int, ...]]:
@@ -413,19 +413,19 @@ def _aliases(entry: Entry | None, fail: Callable[..., None]) -> tuple[tuple[str,
     value = entry.value
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list):
-        fail(entry, f"'aliases' must be a list of addresses, not {_kind(value)}", ALIAS_HINT)
+        fail(entry, _("'aliases' must be a list of addresses, not {kind}").format(kind=_kind(value)), ALIAS_HINT)
         return (), ()
     lines = entry.item_lines() if isinstance(value, list) else [entry.line]
     found: dict[str, int] = {}
     for item, line in zip(items, lines):
         where = Entry(value, line)
         if not isinstance(item, str):
-            fail(where, f"'aliases': each address must be a text, not {_kind(item)}", ALIAS_HINT)
+            fail(where, _("'aliases': each address must be a text, not {kind}").format(kind=_kind(item)), ALIAS_HINT)
             continue
         alias = item.strip()
         problem = alias_problem(alias)
         if problem:
-            fail(where, f"'aliases': '{shown(alias)}' {problem}", ALIAS_HINT)
+            fail(where, _("'aliases': '{alias}' {reason}").format(alias=visible(alias), reason=problem), ALIAS_HINT)
         elif alias not in found:
             found[alias] = line
     return tuple(found), tuple(found.values())
@@ -434,20 +434,20 @@ def _aliases(entry: Entry | None, fail: Callable[..., None]) -> tuple[tuple[str,
 def alias_problem(alias: str) -> str | None:
     """Why `alias` cannot be an old address of this site, or None."""
     if _SCHEME.match(alias) or alias.startswith("//"):
-        return "is a full address: an alias is a path on this site"
+        return _("is a full address: an alias is a path on this site")
     if not alias.startswith("/"):
-        return "does not start with '/'"
+        return _("does not start with '/'")
     if alias == "/":
-        return "is the home page"
+        return _("is the home page")
     if any(ch in alias for ch in "?#\\") or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in alias):
-        return "holds a character a path cannot hold here (?, #, \\, a space or a control character)"
+        return _("holds a character a path cannot hold here (?, #, \\, a space or a control character)")
     parts = alias[1:].rstrip("/").split("/")
     if any(part in ("..", ".") for part in parts):
-        return "holds '.' or '..': it must name the address itself"
+        return _("holds '.' or '..': it must name the address itself")
     if any(not part for part in parts):
-        return "holds an empty part ('//')"
+        return _("holds an empty part ('//')")
     if any(part.startswith(".") for part in parts):
-        return "holds a hidden name (starting with '.'), which hosts do not serve"
+        return _("holds a hidden name (starting with '.'), which hosts do not serve")
     return None
 
 
