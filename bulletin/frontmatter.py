@@ -339,7 +339,7 @@ def parse_meta(split_: Split, path: str, config: SiteConfig, zones: ZoneIndex) -
     aliases, alias_lines = _aliases(get("aliases"), fail)
     report_id = _text(get("id"), "id", fail)
     if report_id and not _ID.match(report_id):
-        fail(entries["id"], _("id '{id}' may only hold letters, digits, '.', '_' and '-' (at most 100)").format(id=visible(report_id)),
+        fail(entries["id"], _("id {id} may only hold letters, digits, '.', '_' and '-' (at most 100)").format(id=shown(report_id)),
              _("e.g. id: 2021-0319-qingdao; it never changes, even when the file is renamed"))
     if problems or zone is None:
         return None, problems
@@ -425,7 +425,7 @@ def _aliases(entry: Entry | None, fail: Callable[..., None]) -> tuple[tuple[str,
         alias = item.strip()
         problem = alias_problem(alias)
         if problem:
-            fail(where, _("'aliases': '{alias}' {reason}").format(alias=visible(alias), reason=problem), ALIAS_HINT)
+            fail(where, _("'aliases': {alias} {reason}").format(alias=shown(alias), reason=problem), ALIAS_HINT)
         elif alias not in found:
             found[alias] = line
     return tuple(found), tuple(found.values())
