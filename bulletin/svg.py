@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from xml.parsers import expat
 
+from bulletin import i18n
+
 # Web pages, XML (a browser runs the scripts of XHTML inside it), XSLT, scripts, Flash, and
 # what common web servers execute.
 REFUSED = frozenset({
@@ -111,13 +113,13 @@ def clean(data: bytes) -> bytes:
     style: list[str] = []  # the text of the <style> element being read
 
     def refuse_entities(*_: object) -> None:
-        raise SvgError("the SVG declares entities (<!ENTITY …>); save it again without them", parser.CurrentLineNumber)
+        raise SvgError(i18n._("the SVG declares entities (<!ENTITY …>); save it again without them"), parser.CurrentLineNumber)
 
     def start(name: str, attributes: dict[str, str]) -> None:
         nonlocal skipping
         namespace, _, local = name.rpartition(" ")
         if not stack and (local != "svg" or namespace not in ("", SVG)):
-            raise SvgError("this is not an SVG image: its outermost element is not <svg>", parser.CurrentLineNumber)
+            raise SvgError(i18n._("this is not an SVG image: its outermost element is not <svg>"), parser.CurrentLineNumber)
         if skipping or namespace not in ("", SVG) or local not in _ELEMENTS:
             skipping += 1
             stack.append(None)
@@ -161,5 +163,5 @@ def clean(data: bytes) -> bytes:
     try:
         parser.Parse(data, True)
     except expat.ExpatError as exc:
-        raise SvgError(f"the SVG is not well-formed XML ({expat.ErrorString(exc.code)})", exc.lineno) from None
+        raise SvgError(i18n._("the SVG is not well-formed XML ({reason})").format(reason=expat.ErrorString(exc.code)), exc.lineno) from None
     return ("".join(out) + "\n").encode("utf-8")
