@@ -20,16 +20,14 @@ from bulletin.cli import main
 from bulletin.errors import Problem, shown
 from tests.conftest import FIXTURES, REPO
 
-babel = pytest.importorskip("babel")
-from babel.messages.mofile import write_mo  # noqa: E402
-from babel.messages.pofile import read_po  # noqa: E402
-
 LOCALE = REPO / "bulletin" / "locale"
 PO = LOCALE / "zh_CN" / "LC_MESSAGES" / "bulletin.po"
 MO = PO.with_suffix(".mo")
 
 
 def _catalogue():  # type: ignore[no-untyped-def]
+    """The Chinese catalogue as Babel (a test dependency: see pyproject.toml) reads it."""
+    read_po = pytest.importorskip("babel.messages.pofile").read_po
     with PO.open("rb") as file:
         return read_po(file, locale="zh_CN")
 
@@ -40,6 +38,7 @@ def _extracted(tmp_path: Path) -> set[str]:
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", str(LOCALE / "babel.cfg"),
                     "-k", "_now", "-k", "N_", "--no-location", "-o", str(pot), "."],
                    cwd=REPO, check=True, capture_output=True, timeout=120)
+    read_po = pytest.importorskip("babel.messages.pofile").read_po
     with pot.open("rb") as file:
         return {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(file) if m.id}
 
@@ -77,6 +76,7 @@ def test_each_translation_keeps_the_placeholders_of_its_message() -> None:
 
 
 def test_the_committed_mo_is_compiled_from_the_committed_po(tmp_path: Path) -> None:
+    write_mo = pytest.importorskip("babel.messages.mofile").write_mo
     compiled = tmp_path / "bulletin.mo"
     with compiled.open("wb") as file:
         write_mo(file, _catalogue())
