@@ -414,6 +414,10 @@ def serve(root: Path, host: str, port: int, options: BuildOptions, log: Callable
     observer.start()
     builder = threading.Thread(target=preview.run_builder, name="bulletin-builder", daemon=True)
     builder.start()
+    # Python runs a signal's handler in the main thread, between two steps of its code: a loop
+    # asleep in select() with nothing to do would not notice a SIGTERM the system handed to
+    # another thread. Waking it twice a second lets Ctrl-C and SIGTERM stop it at any moment.
+    ioloop.PeriodicCallback(lambda: None, 500).start()
     try:  # a Ctrl-C right after the line below still stops the server cleanly
         log(_("serving {address} (Ctrl-C to stop)").format(address=f"http://{host}:{port}{preview.prefix}"))
         loop.start()
