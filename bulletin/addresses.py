@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -144,9 +145,15 @@ def write(root: Path, record: Record) -> bool:
             return False
     except (OSError, UnicodeDecodeError):
         pass
-    temporary = path.with_name(f".{RECORD_NAME}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)
+    # A name of this writer's own: two builds of one site at once (into two output folders)
+    # each write the whole file and the last rename wins, never half of one.
+    temporary = path.with_name(f".{RECORD_NAME}.{secrets.token_hex(6)}.tmp")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
     return True
 
 
