@@ -147,7 +147,7 @@ def write(root: Path, record: Record) -> bool:
         pass
     # A name of this writer's own: two builds of one site at once (into two output folders)
     # each write the whole file and the last rename wins, never half of one.
-    temporary = path.with_name(f".{RECORD_NAME}.{secrets.token_hex(6)}.tmp")
+    temporary = path.with_name(f".{RECORD_NAME}.{secrets.token_hex(4)}.part")
     try:
         temporary.write_text(text, encoding="utf-8")
         temporary.replace(path)

@@ -136,7 +136,11 @@ class Images:
                    "PNG": {"optimize": True}}.get(kind, {})
         resized.save(buffer, kind, **options)
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(path.suffix + ".part")
-        partial.write_bytes(buffer.getvalue())
-        partial.replace(path)  # a cache file is whole or absent
+        partial = state.partial_name(path)  # two builds of one site may make the same file at once
+        try:
+            partial.write_bytes(buffer.getvalue())
+            partial.replace(path)  # a cache file is whole or absent
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
         state.seal_file(path, signer, buffer.getvalue())

@@ -299,7 +299,7 @@ def _read_file(path: Path, limit: int = -1) -> bytes | None:
             return None
 
 
-def _partial(path: Path) -> Path:
+def partial_name(path: Path) -> Path:
     """Where `path` is written before it takes its name: one of its own for each writer (page
     workers may write the same compiled template at once)."""
     return path.with_name(f"{path.name}.{secrets.token_hex(4)}.part")
@@ -327,7 +327,7 @@ def write_signed(path: Path, signer: Signer, payload: bytes) -> None:
 def _replacing(path: Path) -> Iterator[BinaryIO]:
     """A new file that takes the name `path` once it is written whole (a link in its place is
     replaced, not written through); nothing is left if writing it fails."""
-    partial = _partial(path)
+    partial = partial_name(path)
     try:
         with open(partial, "wb") as handle:
             yield handle

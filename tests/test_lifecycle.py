@@ -173,7 +173,7 @@ def test_parallel_builds_under_load_always_return_and_leave_no_process(tmp_path:
         done = list(side_by_side.map(one, runs))
     seconds = time.monotonic() - started
     for method, n, code, stdout, stderr, survivors in done:
-        assert (code, stderr, survivors) == (0, "", []), (method, n)
+        assert (code, stderr, survivors) == (0, "", []), (method, n, stderr)
         assert stdout.startswith("built 4 reports: "), (method, n)
     print(f"\n{len(runs)} builds (fork 20, spawn 4), two at a time beside {os.cpu_count()} busy loops: {seconds:.1f} s")
     assert snapshot(tmp_path / "out-fork-0") == snapshot(tmp_path / "out-spawn-0")
