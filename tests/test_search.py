@@ -65,12 +65,13 @@ def _reports_containing(output: Path, word: str) -> set[str]:
 
 def _results(page: object) -> list[str]:
     """Titles of every result the search page lists (after 'more' until all are shown)."""
-    page.wait_for_function("/找到|没有找到/.test(document.querySelector('.search-status').innerText)", timeout=15000)  # type: ignore[attr-defined]
+    listed = "document.querySelector('.search-results').getAttribute('aria-busy') === 'false'"
+    page.wait_for_function(f"/找到|没有找到/.test(document.querySelector('.search-status').innerText) && {listed}",  # type: ignore[attr-defined]
+                           timeout=15000)
     more = page.locator("button.search-more")  # type: ignore[attr-defined]
     while more.is_visible():
         more.click()
-        page.wait_for_timeout(100)  # type: ignore[attr-defined]
-    page.wait_for_timeout(100)  # type: ignore[attr-defined]
+        page.wait_for_function(listed, timeout=15000)  # type: ignore[attr-defined]
     return [t.strip() for t in page.locator(".search-results .search-result-title").all_inner_texts()]  # type: ignore[attr-defined]
 
 

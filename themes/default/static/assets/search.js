@@ -66,7 +66,9 @@
     var terms = words(query);
     list.innerHTML = "";
     more.hidden = true;
+    list.setAttribute("aria-busy", "false");
     if (!terms.length) { status.textContent = ""; return; }
+    list.setAttribute("aria-busy", "true");  // until the results are listed
     status.textContent = "正在搜索……";
     load().then(function (module) {
       return Promise.all(terms.map(function (term) { return module.search(term); }));
@@ -85,6 +87,7 @@
       show();
     }).catch(function () {
       status.textContent = "搜索暂时不可用。";
+      list.setAttribute("aria-busy", "false");
     });
   }
 
@@ -92,6 +95,7 @@
     var serial = current.serial;
     var batch = current.ids.slice(current.shown, current.shown + PAGE);
     current.shown += batch.length;
+    list.setAttribute("aria-busy", "true");
     Promise.all(batch.map(function (r) { return r.data(); })).then(function (pages) {
       if (serial !== current.serial) { return; }
       pages.forEach(function (data) {
@@ -111,6 +115,7 @@
         list.appendChild(item);
       });
       more.hidden = current.shown >= current.ids.length;
+      list.setAttribute("aria-busy", "false");
     });
   }
 
