@@ -290,34 +290,34 @@ def exit_code(signum: int) -> int:
 
 
 @contextmanager
-def quiet_signals() -> Iterator[None]:
-    """No signal interrupts this block (the last clean-up before the command exits)."""
+def _stop_signals_handled_by(handler: Callable[[int, object], object] | int) -> Iterator[None]:
+    """SIGINT, SIGTERM and SIGHUP handled by `handler` inside this block (main thread only:
+    elsewhere signals cannot be handled), then as before."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = {signum: signal.signal(signum, signal.SIG_IGN) for signum in _STOP_SIGNALS}
+    previous = {signum: signal.signal(signum, handler) for signum in _STOP_SIGNALS}
     try:
         yield
     finally:
-        for signum, handler in previous.items():
-            if handler is not None:
-                signal.signal(signum, handler)
+        for signum, before in previous.items():
+            if before is not None:
+                signal.signal(signum, before)
+
+
+@contextmanager
+def quiet_signals() -> Iterator[None]:
+    """No signal interrupts this block (the last clean-up before the command exits)."""
+    with _stop_signals_handled_by(signal.SIG_IGN):
+        yield
 
 
 @contextmanager
 def held_signals() -> Iterator[None]:
     """A signal that stops the command waits until this block is done (a step that must not be
     cut in two), then takes effect as it would have."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
     caught: list[int] = []
-    previous = {signum: signal.signal(signum, lambda signum, frame: caught.append(signum)) for signum in _STOP_SIGNALS}
-    try:
+    with _stop_signals_handled_by(lambda signum, frame: caught.append(signum)):
         yield
-    finally:
-        for signum, handler in previous.items():
-            if handler is not None:
-                signal.signal(signum, handler)
-        if caught:
-            signal.raise_signal(caught[0])
+    if caught:
+        signal.raise_signal(caught[0])
